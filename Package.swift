@@ -1,0 +1,56 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Numeric targets are compiled with optimisation even in debug builds: the U-Net
+// fixtures in the tests would otherwise take minutes instead of seconds.
+let numericFlags: [SwiftSetting] = [.unsafeFlags(["-O"])]
+
+let package = Package(
+    name: "normlab",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "normlab", targets: ["normlab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+    ],
+    targets: [
+        // System C libraries.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", providers: [.apt(["libpng-dev"])]),
+
+        // File formats.
+        .target(name: "NPYFormat", swiftSettings: numericFlags),
+        .target(name: "MappedFile"),
+        .target(name: "SafeTensors", dependencies: ["MappedFile"], swiftSettings: numericFlags),
+
+        // Tensor ops, the U-Net and (later) the rest of the Stable Diffusion pipeline.
+        .target(
+            name: "Inference",
+            dependencies: ["CBLAS", "SafeTensors", "NPYFormat"],
+            swiftSettings: numericFlags
+        ),
+
+        // Command-line entry point.
+        .executableTarget(
+            name: "normlab",
+            dependencies: [
+                "Inference", "NPYFormat",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "NPYFormatTests", dependencies: ["NPYFormat"]),
+        .testTarget(
+            name: "InferenceTests",
+            dependencies: ["Inference", "SafeTensors", "NPYFormat"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

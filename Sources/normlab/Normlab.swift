@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct Normlab: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "normlab",
+        abstract: "Study high-norm anomaly tokens in Stable Diffusion U-Net representations.",
+        discussion: """
+            Extract representations with a Swift U-Net, label 2x2 high-norm patches in a browser,
+            detect anomalies with a mean anomaly token, and exchange labels as NumPy files.
+            """,
+        subcommands: []
+    )
+}
