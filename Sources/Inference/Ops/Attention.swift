@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Multi-head scaled dot-product attention over token matrices.
@@ -6,6 +7,15 @@ import Foundation
 /// likewise `k`/`v` (S × ldk/ldv). The result is written head by head into `out` (T × heads·d).
 /// Query rows are processed in blocks so the score matrix stays in cache-sized pieces.
 func multiHeadAttention(
+    q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int, v: UnsafePointer<Float>, ldv: Int,
+    queries t: Int, keys s: Int, heads: Int, headDim d: Int, out: UnsafeMutablePointer<Float>
+) {
+    Profile.time(.attention) {
+        attentionCore(q: q, ldq: ldq, k: k, ldk: ldk, v: v, ldv: ldv, queries: t, keys: s, heads: heads, headDim: d, out: out)
+    }
+}
+
+private func attentionCore(
     q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int, v: UnsafePointer<Float>, ldv: Int,
     queries t: Int, keys s: Int, heads: Int, headDim d: Int, out: UnsafeMutablePointer<Float>
 ) {
@@ -28,21 +38,21 @@ func multiHeadAttention(
     }
 }
 
-/// Numerically stable softmax of each row, in place.
+/// Numerically stable softmax of each row, in place; large blocks are split over two threads
+/// (the GEMMs around it already use both cores through OpenBLAS).
 func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-    for r in 0..<rows {
-        let row = x + r * cols
-        var m = -Float.infinity
-        for j in 0..<cols { m = max(m, row[j]) }
-        var sum: Float = 0
-        for j in 0..<cols {
-            let e = fastExp(row[j] - m)
-            row[j] = e
-            sum += e
-        }
-        let inv = 1 / sum
-        for j in 0..<cols { row[j] *= inv }
+    let parts = rows * cols >= 1 << 16 && rows >= 2 ? 2 : 1
+    let x = UnsafeSendable(x)
+    DispatchQueue.concurrentPerform(iterations: parts) { p in
+        let r0 = rows * p / parts, r1 = rows * (p + 1) / parts
+        nl_softmax_rows(x.pointer + r0 * cols, r1 - r0, cols)
     }
+}
+
+/// A pointer handed to worker threads that write disjoint ranges.
+struct UnsafeSendable<P>: @unchecked Sendable {
+    let pointer: P
+    init(_ p: P) { pointer = p }
 }
 
 /// Self- or cross-attention as in diffusers' `Attention` (to_q/to_k/to_v, then to_out.0).

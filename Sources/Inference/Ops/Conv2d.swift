@@ -40,8 +40,7 @@ public struct Conv2d: Sendable {
         let (oh, ow) = outputSize(height: h, width: w)
         let k = inChannels * kernel * kernel
         let pointwise = kernel == 1 && stride == 1 && padding == (0, 0, 0, 0)
-        var columns = pointwise ? [] : [Float](repeating: 0, count: k * oh * ow)
-        return Tensor(uninitialized: [x.batch, outChannels, oh, ow]) { y in
+        return Profile.time(.conv) { Tensor(uninitialized: [x.batch, outChannels, oh, ow]) { y in
             x.data.withUnsafeBufferPointer { xb in
                 for b in 0..<x.batch {
                     let src = xb.baseAddress! + b * inChannels * h * w
@@ -49,14 +48,14 @@ public struct Conv2d: Sendable {
                     if pointwise {
                         multiply(src, into: dst, pixels: oh * ow)
                     } else {
-                        columns.withUnsafeMutableBufferPointer { col in
-                            im2col(src, height: h, width: w, outHeight: oh, outWidth: ow, into: col.baseAddress!)
-                            multiply(col.baseAddress!, into: dst, pixels: oh * ow)
+                        Scratch.with(count: k * oh * ow) { col in
+                            im2col(src, height: h, width: w, outHeight: oh, outWidth: ow, into: col)
+                            multiply(col, into: dst, pixels: oh * ow)
                         }
                     }
                 }
             }
-        }
+        } }
     }
 
     /// y (out × pixels) = bias + W (out × k) · columns (k × pixels).

@@ -1,9 +1,11 @@
 /// (B, C, H, W) → (B, H·W, C): image to token matrix (token = y·W + x).
 public func imageToTokens(_ x: Tensor) -> Tensor {
     let (b, c, hw) = (x.batch, x.channels, x.height * x.width)
-    return Tensor(uninitialized: [b, hw, c]) { y in
-        x.data.withUnsafeBufferPointer { xb in
-            for i in 0..<b { transpose(xb.baseAddress! + i * c * hw, rows: c, cols: hw, into: y + i * c * hw) }
+    return Profile.time(.copy) {
+        Tensor(uninitialized: [b, hw, c]) { y in
+            x.data.withUnsafeBufferPointer { xb in
+                for i in 0..<b { transpose(xb.baseAddress! + i * c * hw, rows: c, cols: hw, into: y + i * c * hw) }
+            }
         }
     }
 }
@@ -12,9 +14,11 @@ public func imageToTokens(_ x: Tensor) -> Tensor {
 public func tokensToImage(_ x: Tensor, height: Int, width: Int) -> Tensor {
     let (b, hw, c) = (x.shape[0], x.shape[1], x.shape[2])
     precondition(hw == height * width)
-    return Tensor(uninitialized: [b, c, height, width]) { y in
-        x.data.withUnsafeBufferPointer { xb in
-            for i in 0..<b { transpose(xb.baseAddress! + i * c * hw, rows: hw, cols: c, into: y + i * c * hw) }
+    return Profile.time(.copy) {
+        Tensor(uninitialized: [b, c, height, width]) { y in
+            x.data.withUnsafeBufferPointer { xb in
+                for i in 0..<b { transpose(xb.baseAddress! + i * c * hw, rows: hw, cols: c, into: y + i * c * hw) }
+            }
         }
     }
 }
@@ -41,7 +45,7 @@ func transpose(_ src: UnsafePointer<Float>, rows: Int, cols: Int, into dst: Unsa
 public func concatChannels(_ a: Tensor, _ b: Tensor) -> Tensor {
     precondition(a.batch == b.batch && a.height == b.height && a.width == b.width, "concat: \(a.shape) vs \(b.shape)")
     let (na, nb) = (a.count / a.batch, b.count / b.batch)
-    return Tensor(uninitialized: [a.batch, a.channels + b.channels, a.height, a.width]) { y in
+    return Profile.time(.copy) { Tensor(uninitialized: [a.batch, a.channels + b.channels, a.height, a.width]) { y in
         a.data.withUnsafeBufferPointer { ab in
             b.data.withUnsafeBufferPointer { bb in
                 for i in 0..<a.batch {
@@ -50,7 +54,7 @@ public func concatChannels(_ a: Tensor, _ b: Tensor) -> Tensor {
                 }
             }
         }
-    }
+    } }
 }
 
 /// Nearest-neighbour resize to an explicit size, as `F.interpolate(mode="nearest")`:
@@ -59,7 +63,7 @@ public func upsampleNearest(_ x: Tensor, height oh: Int, width ow: Int) -> Tenso
     let (h, w) = (x.height, x.width)
     let rowMap = nearestIndices(input: h, output: oh)
     let colMap = nearestIndices(input: w, output: ow)
-    return Tensor(uninitialized: [x.batch, x.channels, oh, ow]) { y in
+    return Profile.time(.copy) { Tensor(uninitialized: [x.batch, x.channels, oh, ow]) { y in
         x.data.withUnsafeBufferPointer { xb in
             for plane in 0..<(x.batch * x.channels) {
                 let src = xb.baseAddress! + plane * h * w
@@ -71,7 +75,7 @@ public func upsampleNearest(_ x: Tensor, height oh: Int, width ow: Int) -> Tenso
                 }
             }
         }
-    }
+    } }
 }
 
 func nearestIndices(input: Int, output: Int) -> [Int] {
@@ -82,9 +86,9 @@ func nearestIndices(input: Int, output: Int) -> [Int] {
 /// In-place `a += b` (same shape).
 func addInPlace(_ a: inout Tensor, _ b: Tensor) {
     precondition(a.count == b.count, "add: \(a.shape) vs \(b.shape)")
-    a.data.withUnsafeMutableBufferPointer { ab in
+    Profile.time(.elementwise) { a.data.withUnsafeMutableBufferPointer { ab in
         b.data.withUnsafeBufferPointer { bb in
             for i in 0..<ab.count { ab[i] += bb[i] }
         }
-    }
+    } }
 }

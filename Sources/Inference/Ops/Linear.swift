@@ -19,7 +19,7 @@ public struct Linear: Sendable {
         let rows = x.count / inFeatures
         var shape = x.shape
         shape[shape.count - 1] = outFeatures
-        return Tensor(uninitialized: shape) { y in apply(x.data, rows: rows, into: y) }
+        return Profile.time(.linear) { Tensor(uninitialized: shape) { y in apply(x.data, rows: rows, into: y) } }
     }
 
     func apply(_ x: UnsafePointer<Float>, rows: Int, into y: UnsafeMutablePointer<Float>) {

@@ -20,7 +20,7 @@ public struct GroupNorm: Sendable {
         precondition(x.channels == channels, "GroupNorm expects \(channels) channels, got \(x.shape)")
         let pixels = x.count / (x.batch * channels)
         let perGroup = channels / groups
-        return Tensor(uninitialized: x.shape) { y in
+        return Profile.time(.norm) { Tensor(uninitialized: x.shape) { y in
             x.data.withUnsafeBufferPointer { xb in
                 for b in 0..<x.batch {
                     for g in 0..<groups {
@@ -37,7 +37,7 @@ public struct GroupNorm: Sendable {
                     }
                 }
             }
-        }
+        } }
     }
 }
 
@@ -58,7 +58,7 @@ public struct LayerNorm: Sendable {
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.shape.last == dim, "LayerNorm expects last dim \(dim), got \(x.shape)")
-        return Tensor(uninitialized: x.shape) { y in
+        return Profile.time(.norm) { Tensor(uninitialized: x.shape) { y in
             x.data.withUnsafeBufferPointer { xb in
                 gamma.withUnsafeBufferPointer { g in
                     beta.withUnsafeBufferPointer { bt in
@@ -71,7 +71,7 @@ public struct LayerNorm: Sendable {
                     }
                 }
             }
-        }
+        } }
     }
 }
 

@@ -1,3 +1,5 @@
+import CKernels
+
 /// diffusers `Transformer2DModel` with `BasicTransformerBlock`s, as the SD U-Nets use it:
 /// GroupNorm(eps 1e-6) → proj_in → [self-attn, cross-attn, GEGLU feed-forward] → proj_out → + residual.
 /// SD-1.5 stores proj_in/proj_out as 1×1 convolutions, SD-2.1 as Linear layers; on the token matrix
@@ -78,13 +80,13 @@ struct GEGLUFeedForward: Sendable {
         let rows = p.count / projection.outFeatures
         var shape = x.shape
         shape[shape.count - 1] = inner
-        let gated = Tensor(uninitialized: shape) { y in
-            p.data.withUnsafeBufferPointer { pb in
-                for r in 0..<rows {
-                    let a = pb.baseAddress! + r * 2 * inner
-                    let g = a + inner
-                    let dst = y + r * inner
-                    for i in 0..<inner { dst[i] = a[i] * geluScalar(g[i]) }
+        let gated = Profile.time(.elementwise) {
+            Tensor(uninitialized: shape) { y in
+                p.data.withUnsafeBufferPointer { pb in
+                    for r in 0..<rows {
+                        let a = pb.baseAddress! + r * 2 * inner
+                        nl_geglu(a, a + inner, y + r * inner, inner)
+                    }
                 }
             }
         }
