@@ -47,7 +47,7 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "NPYFormatTests", dependencies: ["NPYFormat"]),
+        .testTarget(name: "NPYFormatTests", dependencies: ["NPYFormat"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InferenceTests",
             dependencies: ["Inference", "SafeTensors", "NPYFormat"],
