@@ -21,6 +21,8 @@ let package = Package(
         // System C libraries.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", providers: [.apt(["libpng-dev"])]),
+        // libjpeg-turbo behind a tiny C shim: its errors longjmp, which Swift cannot catch.
+        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
 
         // File formats.
         .target(name: "NPYFormat", swiftSettings: numericFlags),
@@ -37,11 +39,33 @@ let package = Package(
             swiftSettings: numericFlags
         ),
 
+        // Image decode/encode (PNG, JPEG) and Pillow-compatible resizing.
+        .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG"], swiftSettings: numericFlags),
+
+        // Feature files (float16 .npy + float32 norms), memory-mapped; used by the labeler and detector.
+        .target(name: "FeatureStore", dependencies: ["MappedFile", "NPYFormat"], swiftSettings: numericFlags),
+
+        // SQLite label store: datasets, runs, annotations, history, migrations, label import/export.
+        .target(
+            name: "LabelStore",
+            dependencies: ["FeatureStore", "NPYFormat", "ImageIO", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+
+        // The labeling HTTP API and static WebLabeler files.
+        .target(
+            name: "LabelServer",
+            dependencies: [
+                "LabelStore", "FeatureStore", "ImageIO",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // Command-line entry point.
         .executableTarget(
             name: "normlab",
             dependencies: [
-                "Inference", "NPYFormat",
+                "Inference", "NPYFormat", "FeatureStore", "LabelStore", "LabelServer", "ImageIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -54,6 +78,16 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "LabelStoreTests",
+            dependencies: ["LabelStore", "FeatureStore", "NPYFormat", "ImageIO", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "LabelServerTests",
+            dependencies: ["LabelServer", "LabelStore", "FeatureStore", "NPYFormat", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
