@@ -35,7 +35,7 @@ let package = Package(
         // Tensor ops, the U-Net and (later) the rest of the Stable Diffusion pipeline.
         .target(
             name: "Inference",
-            dependencies: ["CBLAS", "CKernels", "SafeTensors", "NPYFormat"],
+            dependencies: ["CBLAS", "CKernels", "SafeTensors", "NPYFormat", "ImageIO"],
             swiftSettings: numericFlags
         ),
 
