@@ -72,3 +72,23 @@ import NPYFormat
         #expect(error.message.contains("30×32"))
     }
 }
+
+@Suite struct RepresentCommandTests {
+    @Test func writesPositionsForOneImage() throws {
+        let dir = try PipelineTests.pipelineFolder("sd15_tiny")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("represent-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: dir); try? FileManager.default.removeItem(atPath: out) }
+        let image = try Fixture.root() + "/pipeline/images/img0.png"
+        let r = try runNormlab(["represent", "--model", dir, "--image", image, "--positions", "up_blocks[1],conv_in", "--out", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        let want = try Fixture.tensor(npy: try Fixture.root() + "/pipeline/sd15_tiny/expected/img0_empty__up_blocks[1].npy")
+        let (shape, got) = try NPY.readFloats(path: "\(out)/up_blocks[1].npy")
+        #expect(shape == want.shape)
+        let c = Compare(got, want.data)
+        #expect(c.maxAbsDiff <= 1e-3 * c.maxAbsRef && c.cosine >= 0.9999)
+        let bad = try runNormlab(["represent", "--model", dir, "--image", image, "--timestep", "1000", "--out", out])
+        #expect(bad.status != 0 && bad.stderr.contains("--timestep"))
+        let odd = try runNormlab(["represent", "--model", dir, "--image", image, "--resize", "30", "--out", out])
+        #expect(odd.status != 0 && odd.stderr.contains("multiple of 8"))
+    }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import ImageIO
+import Inference
+import NPYFormat
+
+/// Shared image preparation options of `represent` and `extract`.
+struct ImagePreparation: ParsableArguments {
+    @Option(help: "Resize to N×N with Pillow's bicubic filter (sdhelper's `resize`). Default: native size (sides must be multiples of 8).")
+    var resize: Int?
+
+    @Flag(help: "First crop to the centred square of the paper's dataset script.")
+    var centerCrop = false
+
+    func prepare(_ image: Image8) -> Image8 {
+        var img = centerCrop ? image.centerSquare() : image
+        if let resize { img = PillowResize.bicubic(img, width: resize, height: resize) }
+        return img
+    }
+}
+
+/// Shared numerics options of `represent` and `extract`.
+struct ReferenceOptions: ParsableArguments {
+    @Option(help: "Timestep 0…999 at which noise is added and the U-Net runs.")
+    var timestep = 50
+
+    @Option(help: "Seed of torch.manual_seed, reset at every batch like sdhelper.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Text prompt for the cross-attention context.")
+    var prompt = ""
+
+    @Option(help: "Pixel scaling: 0,1 (sdhelper) or -1,1 (diffusers' usual).")
+    var pixelRange = "0,1"
+
+    @Option(help: "Latent: sample (sdhelper: latent_dist.sample()) or mean.")
+    var latent = "sample"
+
+    @Flag(help: "Use the weights as stored instead of rounding them to float16 like sdhelper.")
+    var exactWeights = false
+
+    func options() throws -> StableDiffusionPipeline.Options {
+        var o = StableDiffusionPipeline.Options()
+        guard (0...999).contains(timestep) else { throw ValidationError("--timestep must be in 0…999, got \(timestep)") }
+        o.timestep = timestep
+        o.seed = seed
+        guard let range = StableDiffusionPipeline.PixelRange(rawValue: pixelRange) else {
+            throw ValidationError("--pixel-range must be 0,1 or -1,1, got \(pixelRange)")
+        }
+        o.pixelRange = range
+        guard let l = StableDiffusionPipeline.LatentChoice(rawValue: latent) else {
+            throw ValidationError("--latent must be sample or mean, got \(latent)")
+        }
+        o.latent = l
+        return o
+    }
+}
+
+/// `normlab represent`: one image to representations at chosen positions.
+struct RepresentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "represent",
+        abstract: "Compute the U-Net representations of one image, as sdhelper's img2repr does on CPU.",
+        discussion: """
+            Reference mode by default: pixels scaled to [0,1], weights rounded to float16, the VAE latent
+            sampled after torch.manual_seed(seed), channels_last noise, DDIM add_noise at --timestep, the
+            scheduler's scale_model_input (Euler for SD-Turbo), then the U-Net with the prompt embedding.
+            Writes OUTDIR/<position>.npy (float32, PyTorch hook shapes).
+
+            Anomalies depend on the noise: a representation (and so every label made on it) belongs to its
+            seed, timestep and batch. Published labels made with sdhelper on a GPU (fp16, CUDA RNG) pair with
+            features imported from that GPU run, not with a CPU re-extraction.
+            """)
+
+    @Option(help: "A diffusers pipeline folder (unet/, vae/, text_encoder/, tokenizer/, scheduler/).")
+    var model: String
+
+    @Option(help: "A PNG or JPEG image.")
+    var image: String
+
+    @OptionGroup var preparation: ImagePreparation
+    @OptionGroup var reference: ReferenceOptions
+
+    @Option(help: "Comma-separated positions, e.g. up_blocks[1],mid_block.")
+    var positions = "up_blocks[1]"
+
+    @Option(help: "Output folder (created if missing).")
+    var out: String
+
+    func run() throws {
+        keepFreedMemoryForReuse()
+        let options = try reference.options()
+        let pipeline = try StableDiffusionPipeline(modelDirectory: model, roundWeightsToFP16: !reference.exactWeights)
+        let wanted = try parsePositions(positions, config: pipeline.unet.config)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: image)))
+        let img = preparation.prepare(try decodeImage(bytes, name: image))
+        let outputs = try pipeline.represent([img], positions: wanted, prompt: try pipeline.promptEmbedding(reference.prompt), options: options)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        for p in wanted {
+            let t = outputs[p]!
+            let path = (out as NSString).appendingPathComponent("\(p).npy")
+            try NPY.write(t.data, shape: t.shape, to: path)
+            print("\(path)  \(t.shape)")
+        }
+    }
+}
+
+func parsePositions(_ list: String, config: UNetConfig) throws -> [UNetPosition] {
+    let wanted = try list.split(separator: ",").map { try UNetPosition(String($0).trimmingCharacters(in: .whitespaces), config: config) }
+    guard !wanted.isEmpty else { throw ValidationError("--positions is empty") }
+    return wanted
+}
