@@ -10,7 +10,7 @@ struct Normlab: AsyncParsableCommand {
             detect anomalies with a mean anomaly token, and exchange labels as NumPy files.
             """,
         subcommands: [
-            UNetCommand.self, RepresentCommand.self, BenchCommand.self,
+            UNetCommand.self, RepresentCommand.self, ExtractCommand.self, BenchCommand.self,
             DatasetCommand.self, FeaturesCommand.self, LabelsCommand.self, ServeCommand.self, DemoCommand.self,
         ]
     )

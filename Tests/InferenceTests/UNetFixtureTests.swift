@@ -26,6 +26,8 @@ import SafeTensors
             let want = try expected.floats(p.description)
             let got = try #require(outputs[p], "no output for \(p)")
             #expect(got.shape == info.shape, "\(name) \(p): shape")
+            #expect([1] + unet.config.outputShape(of: p, latentHeight: latent.height, latentWidth: latent.width) == info.shape,
+                    "\(name) \(p): predicted shape")
             let c = Compare(got.data, want)
             #expect(c.maxAbsDiff <= 1e-4 * c.maxAbsRef, "\(name) \(p): max|Δ| \(c.maxAbsDiff) vs max|ref| \(c.maxAbsRef)")
             #expect(c.cosine >= 0.99999, "\(name) \(p): cosine \(c.cosine)")

@@ -99,3 +99,27 @@ extension UNetConfig {
         return out
     }
 }
+
+extension UNetConfig {
+    /// (C, H, W) of a position's output for a latent of h×w, without running the network.
+    public func outputShape(of p: UNetPosition, latentHeight h: Int, latentWidth w: Int) -> [Int] {
+        let n = blockOutChannels.count
+        // Spatial size entering down block i (sizes[n-1] is the bottom); stride-2 3×3 convolutions.
+        var sizes = [(h, w)]
+        for _ in 1..<n {
+            let (a, b) = sizes.last!
+            sizes.append(downsamplePadding == 0 ? ((a - 2) / 2 + 1, (b - 2) / 2 + 1) : ((a - 1) / 2 + 1, (b - 1) / 2 + 1))
+        }
+        let reversed = Array(blockOutChannels.reversed())
+        func shape(_ c: Int, _ s: (Int, Int)) -> [Int] { [c, s.0, s.1] }
+        switch (p.block, p.part) {
+        case (.convIn, _): return shape(blockOutChannels[0], sizes[0])
+        case (.convOut, _): return shape(outChannels, sizes[0])
+        case (.mid, _): return shape(blockOutChannels[n - 1], sizes[n - 1])
+        case (.down, .resnets?), (.down, .attentions?): return shape(blockOutChannels[p.blockIndex!], sizes[p.blockIndex!])
+        case (.down, _): return shape(blockOutChannels[p.blockIndex!], sizes[min(p.blockIndex! + 1, n - 1)])
+        case (.up, .resnets?), (.up, .attentions?): return shape(reversed[p.blockIndex!], sizes[n - 1 - p.blockIndex!])
+        case (.up, _): return shape(reversed[p.blockIndex!], sizes[max(n - 2 - p.blockIndex!, 0)])
+        }
+    }
+}
