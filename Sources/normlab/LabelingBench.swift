@@ -43,7 +43,7 @@ struct LabelingBench: AsyncParsableCommand {
         let writer = try FeatureWriter.create(folder: staging, shape: shape)
         try SyntheticFeatures(shape: shape).write(to: writer)
         try writer.finish()
-        _ = try await store.registerRun(name: name, dataset: name, shape: shape, staging: staging, relative: relative, metadata: [:])
+        _ = try await store.registerRun(name: name, dataset: name, shape: shape, staging: staging, relative: relative, metadata: RunMetadata(source: "synthetic"))
     }
 
     /// A realistic state for the listing: a fifth of the images labeled or reviewed.
