@@ -53,8 +53,13 @@ struct ExtractionPlan {
         progress.finish()
         for (p, w) in zip(positions, writers) {
             try w.writer.finish()
-            var meta = metadata
-            meta["position"] = p.description
+            let m = metadata
+            let extra = m.filter { ["unet_weights", "pixel_range", "latent", "weights"].contains($0.key) }
+            var meta = RunMetadata(source: "extract", model: m["model"], modelHash: m["unet_weights_fingerprint"],
+                                   timestep: m["timestep"].flatMap { Int($0) }, seed: m["seed"].flatMap { UInt64($0) },
+                                   prompt: m["prompt"], batchSize: m["batch_size"].flatMap { Int($0) },
+                                   preprocessing: m["preprocessing"], extra: extra)
+            meta.normlabVersion = normlabVersion
             let run = try await store.registerRun(name: runName(p), dataset: dataset, shape: w.writer.shape, staging: w.staging,
                                                   relative: w.relative, position: p.description, metadata: meta)
             note("run '\(run.name)': \(run.imageCount) images, \(run.channels)×\(run.height)×\(run.width) at \(p)")

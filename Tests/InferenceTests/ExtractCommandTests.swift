@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+import NPYFormat
+@testable import Inference
+
+/// `normlab extract` end to end on the tiny pipeline: a real SQLite database, a SIGKILL in the middle,
+/// a restart that only computes the missing images, and a result identical to an uninterrupted run.
+@Suite(.serialized) struct ExtractCommandTests {
+    static func workspace() throws -> (dir: String, images: String, model: String) {
+        let fm = FileManager.default
+        let dir = fm.temporaryDirectory.appendingPathComponent("extract-\(UUID())").path
+        let images = dir + "/images"
+        try fm.createDirectory(atPath: images, withIntermediateDirectories: true)
+        let src = try Fixture.root() + "/pipeline/images"
+        for (i, name) in ["img0", "img1", "img2", "img1", "img0"].enumerated() {
+            try fm.copyItem(atPath: "\(src)/\(name).png", toPath: "\(images)/photo\(i).png")
+        }
+        return (dir, images, try PipelineTests.pipelineFolder("sd15_tiny"))
+    }
+
+    static func extractArgs(_ db: String, _ model: String) -> [String] {
+        ["extract", "--db", db, "--dataset", "photos", "--model", model, "--batch-size", "2",
+         "--positions", "up_blocks[1],conv_in", "--run", "r"]
+    }
+
+    @Test func resumesAfterSIGKILLWithoutRecomputing() throws {
+        let (dir, images, model) = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir); try? FileManager.default.removeItem(atPath: model) }
+        let db = dir + "/a.sqlite", reference = dir + "/b.sqlite"
+        for d in [db, reference] {
+            let add = try runNormlab(["dataset", "add", "--db", d, "photos", images])
+            try #require(add.status == 0, "\(add.stderr)")
+        }
+        // Slow it down (hidden test option), then kill -9 once at least one batch is durable.
+        let p = Process()
+        p.executableURL = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("normlab")
+        p.arguments = Self.extractArgs(db, model) + ["--throttle-ms", "1500"]
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let progress = dir + "/a.features/.staging-r_up_blocks1/progress.bin"
+        let deadline = Date().addingTimeInterval(60)
+        var done = 0
+        while Date() < deadline {
+            done = (FileManager.default.contents(atPath: progress) ?? Data()).filter { $0 == 1 }.count
+            if done >= 2 { break }
+            usleep(50_000)
+        }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        try #require(done >= 2 && done < 5, "killed after \(done) of 5 images")
+
+        let resumed = try runNormlab(Self.extractArgs(db, model))
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("resuming run 'r_up_blocks1'"), "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("already done"), "\(resumed.stderr)")
+        let straight = try runNormlab(Self.extractArgs(reference, model))
+        #expect(straight.status == 0, "\(straight.stderr)")
+        for run in ["r_up_blocks1", "r_conv_in"] {
+            let a = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/a.features/\(run)/features.npy"))
+            let b = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/b.features/\(run)/features.npy"))
+            #expect(a == b, "\(run): resumed run differs from an uninterrupted one")
+        }
+        let (shape, _) = try NPY.readFloats(path: "\(dir)/a.features/r_up_blocks1/features.npy")
+        #expect(shape == [5, 16, 2, 2])
+        let again = try runNormlab(Self.extractArgs(db, model))
+        #expect(again.status != 0 && again.stderr.contains("already exists"))
+    }
+}
