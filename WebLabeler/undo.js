@@ -1,0 +1,53 @@
+// Undo/redo as a stack of operations over the HTTP API.
+// An operation is {label, apply(), revert()}; both are async requests. All operations run one at a
+// time through a queue, so fast clicking (or Ctrl+Z held down) cannot reorder a POST and its DELETE.
+// An operation only moves between the stacks after its request succeeded, so the stacks always
+// describe what the server holds.
+
+export class UndoStack {
+  constructor(onChange = () => {}) {
+    this.done = [];
+    this.undone = [];
+    this.onChange = onChange;
+    this.tail = Promise.resolve();
+  }
+
+  get canUndo() { return this.done.length > 0; }
+  get canRedo() { return this.undone.length > 0; }
+
+  // Runs `op` and records it; a new operation clears the redo stack, as everywhere else.
+  run(op) {
+    return this.#enqueue(async () => {
+      await op.apply();
+      this.done.push(op);
+      this.undone = [];
+    });
+  }
+
+  undo() {
+    return this.#enqueue(() => this.#move(this.done, this.undone, "revert"));
+  }
+
+  redo() {
+    return this.#enqueue(() => this.#move(this.undone, this.done, "apply"));
+  }
+
+  async #move(from, to, method) {
+    const op = from.pop();
+    if (!op) return null;
+    try {
+      await op[method]();
+    } catch (e) {
+      from.push(op); // still not applied: keep it where it was so the user can retry
+      throw e;
+    }
+    to.push(op);
+    return op;
+  }
+
+  #enqueue(step) {
+    const result = this.tail.then(step);
+    this.tail = result.catch(() => {}).finally(() => this.onChange(this));
+    return result;
+  }
+}
