@@ -9,6 +9,6 @@ struct Normlab: AsyncParsableCommand {
             Extract representations with a Swift U-Net, label 2x2 high-norm patches in a browser,
             detect anomalies with a mean anomaly token, and exchange labels as NumPy files.
             """,
-        subcommands: []
+        subcommands: [UNetCommand.self, BenchCommand.self]
     )
 }

@@ -15,7 +15,7 @@ import Testing
     @Test func roundTripsFloats() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("npy-\(UUID()).npy").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        try NPY.write([1, 2, 3, 4, 5, 6], shape: [2, 3], to: path)
+        try NPY.write([1, 2, 3, 4, 5, 6] as [Float], shape: [2, 3], to: path)
         let (shape, values) = try NPY.readFloats(path: path)
         #expect(shape == [2, 3])
         #expect(values == [1, 2, 3, 4, 5, 6])

@@ -1,0 +1,14 @@
+// Element-wise hot loops of the U-Net that the compiler vectorises (AVX-512/AVX2 picked at run time).
+#ifndef NORMLAB_CKERNELS_H
+#define NORMLAB_CKERNELS_H
+
+/// Softmax of each row of a rows x cols row-major matrix, in place.
+void nl_softmax_rows(float *x, long rows, long cols);
+
+/// y[i] = silu(x[i] * scale + shift) (or without SiLU when silu == 0); x and y may alias.
+void nl_affine(const float *x, float *y, long n, float scale, float shift, int silu);
+
+/// y[i] = a[i] * gelu_exact(g[i]).
+void nl_geglu(const float *a, const float *g, float *y, long n);
+
+#endif

@@ -1,0 +1,74 @@
+// Vectorisable element-wise kernels. Each is compiled for AVX-512, AVX2 and baseline x86-64
+// (target_clones), so one binary runs fast on every machine of the project's kind.
+#include "ckernels.h"
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__clang__)
+#define MULTIVERSION __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
+#else
+#define MULTIVERSION
+#endif
+
+// exp(x) for x <= 0 to about 2 ulp: 2^n * p(r) with r = x - n ln2 in [-ln2/2, ln2/2] (Cephes
+// polynomial). Branch-free so that loops over it vectorise.
+static inline float exp_neg(float x) {
+    x = x < -87.3f ? -87.3f : x;
+    float n = __builtin_roundf(x * 1.44269504088896341f);
+    float r = x - n * 0.693359375f;
+    r = r + n * 2.12194440e-4f;
+    float r2 = r * r;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r2 + r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+MULTIVERSION
+void nl_softmax_rows(float *x, long rows, long cols) {
+    for (long r = 0; r < rows; r++) {
+        float *row = x + r * cols;
+        float m = -INFINITY;
+        for (long j = 0; j < cols; j++) m = row[j] > m ? row[j] : m;
+        float sum = 0.0f;
+        for (long j = 0; j < cols; j++) {
+            float e = exp_neg(row[j] - m);
+            row[j] = e;
+            sum += e;
+        }
+        float inv = 1.0f / sum;
+        for (long j = 0; j < cols; j++) row[j] *= inv;
+    }
+}
+
+// exp for any finite x (SiLU needs both signs): split into exp(-|x|) and a reciprocal.
+static inline float sigmoid(float x) {
+    float e = exp_neg(-__builtin_fabsf(x));  // exp(-|x|) in (0, 1]
+    float s = 1.0f / (1.0f + e);             // sigmoid(|x|)
+    return x >= 0 ? s : e * s;               // sigmoid(-|x|) = e / (1 + e)
+}
+
+MULTIVERSION
+void nl_affine(const float *x, float *y, long n, float scale, float shift, int silu) {
+    if (silu) {
+        for (long i = 0; i < n; i++) {
+            float v = x[i] * scale + shift;
+            y[i] = v * sigmoid(v);
+        }
+    } else {
+        for (long i = 0; i < n; i++) y[i] = x[i] * scale + shift;
+    }
+}
+
+MULTIVERSION
+void nl_geglu(const float *a, const float *g, float *y, long n) {
+    for (long i = 0; i < n; i++) y[i] = a[i] * (0.5f * g[i] * (1.0f + erff(g[i] * 0.70710678118654752f)));
+}

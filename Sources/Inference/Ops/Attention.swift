@@ -1,0 +1,133 @@
+import CKernels
+import Foundation
+
+/// Multi-head scaled dot-product attention over token matrices.
+///
+/// `q` is (T × ldq) with the query of head h in columns [qOffset + h·d, qOffset + (h+1)·d);
+/// likewise `k`/`v` (S × ldk/ldv). The result is written head by head into `out` (T × heads·d).
+/// Query rows are processed in blocks so the score matrix stays in cache-sized pieces.
+func multiHeadAttention(
+    q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int, v: UnsafePointer<Float>, ldv: Int,
+    queries t: Int, keys s: Int, heads: Int, headDim d: Int, out: UnsafeMutablePointer<Float>
+) {
+    Profile.time(.attention) {
+        attentionCore(q: q, ldq: ldq, k: k, ldk: ldk, v: v, ldv: ldv, queries: t, keys: s, heads: heads, headDim: d, out: out)
+    }
+}
+
+private func attentionCore(
+    q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int, v: UnsafePointer<Float>, ldv: Int,
+    queries t: Int, keys s: Int, heads: Int, headDim d: Int, out: UnsafeMutablePointer<Float>
+) {
+    let scale = 1 / Float(d).squareRoot()
+    let block = min(t, max(64, (1 << 20) / max(s, 1)))  // about 4 MB of scores per block
+    var scores = [Float](repeating: 0, count: block * s)
+    scores.withUnsafeMutableBufferPointer { sc in
+        let p = sc.baseAddress!
+        for h in 0..<heads {
+            var row0 = 0
+            while row0 < t {
+                let rows = min(block, t - row0)
+                gemm(transB: true, m: rows, n: s, k: d, alpha: scale, q + row0 * ldq + h * d, lda: ldq,
+                     k + h * d, ldb: ldk, p, ldc: s)
+                softmaxRows(p, rows: rows, cols: s)
+                gemm(m: rows, n: d, k: s, p, lda: s, v + h * d, ldb: ldv, out + row0 * heads * d + h * d, ldc: heads * d)
+                row0 += rows
+            }
+        }
+    }
+}
+
+/// Numerically stable softmax of each row, in place; large blocks are split over two threads
+/// (the GEMMs around it already use both cores through OpenBLAS).
+func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
+    let parts = rows * cols >= 1 << 16 && rows >= 2 ? 2 : 1
+    let x = UnsafeSendable(x)
+    DispatchQueue.concurrentPerform(iterations: parts) { p in
+        let r0 = rows * p / parts, r1 = rows * (p + 1) / parts
+        nl_softmax_rows(x.pointer + r0 * cols, r1 - r0, cols)
+    }
+}
+
+/// A pointer handed to worker threads that write disjoint ranges.
+struct UnsafeSendable<P>: @unchecked Sendable {
+    let pointer: P
+    init(_ p: P) { pointer = p }
+}
+
+/// Self- or cross-attention as in diffusers' `Attention` (to_q/to_k/to_v, then to_out.0).
+/// Q, K and V come from one fused GEMM when they share an input.
+public struct AttentionLayer: Sendable {
+    public let heads: Int
+    public let dim: Int              // query/output channels
+    public let contextDim: Int       // channels of the key/value input
+    let qkv: Linear?                 // fused (3·dim × dim) for self-attention
+    let q: Linear?
+    let kv: Linear?                  // fused (2·dim × contextDim) for cross-attention
+    let out: Linear
+
+    public init(heads: Int, dim: Int, contextDim: Int, toQ: Linear, toK: Linear, toV: Linear, toOut: Linear, selfAttention: Bool) {
+        self.heads = heads
+        self.dim = dim
+        self.contextDim = contextDim
+        self.out = toOut
+        if selfAttention {
+            qkv = Linear.stacked([toQ, toK, toV])
+            q = nil
+            kv = nil
+        } else {
+            qkv = nil
+            q = toQ
+            kv = Linear.stacked([toK, toV])
+        }
+    }
+
+    /// x: (B, T, dim); context: (B, S, contextDim) for cross-attention. Returns (B, T, dim).
+    public func callAsFunction(_ x: Tensor, context: Tensor? = nil) -> Tensor {
+        let (b, t) = (x.shape[0], x.shape[1])
+        let d = dim / heads
+        var attended = Tensor(zeros: [b, t, dim])
+        if let qkv {
+            let fused = qkv(x)
+            fused.data.withUnsafeBufferPointer { f in
+                attended.data.withUnsafeMutableBufferPointer { o in
+                    for i in 0..<b {
+                        let base = f.baseAddress! + i * t * 3 * dim
+                        multiHeadAttention(q: base, ldq: 3 * dim, k: base + dim, ldk: 3 * dim, v: base + 2 * dim, ldv: 3 * dim,
+                                           queries: t, keys: t, heads: heads, headDim: d, out: o.baseAddress! + i * t * dim)
+                    }
+                }
+            }
+        } else if let q, let kv, let context {
+            let s = context.shape[1]
+            let qs = q(x), kvs = kv(context)
+            qs.data.withUnsafeBufferPointer { qb in
+                kvs.data.withUnsafeBufferPointer { kb in
+                    attended.data.withUnsafeMutableBufferPointer { o in
+                        for i in 0..<b {
+                            let kvBase = kb.baseAddress! + i * s * 2 * dim
+                            multiHeadAttention(q: qb.baseAddress! + i * t * dim, ldq: dim, k: kvBase, ldk: 2 * dim,
+                                               v: kvBase + dim, ldv: 2 * dim, queries: t, keys: s, heads: heads, headDim: d,
+                                               out: o.baseAddress! + i * t * dim)
+                        }
+                    }
+                }
+            }
+        } else {
+            preconditionFailure("cross-attention needs a context")
+        }
+        return out(attended)
+    }
+}
+
+extension Linear {
+    /// Several layers with the same input stacked into one (their outputs side by side).
+    static func stacked(_ layers: [Linear]) -> Linear {
+        let inFeatures = layers[0].inFeatures
+        precondition(layers.allSatisfy { $0.inFeatures == inFeatures })
+        let weight = layers.flatMap(\.weight)
+        let hasBias = layers.contains { $0.bias != nil }
+        let bias = hasBias ? layers.flatMap { $0.bias ?? [Float](repeating: 0, count: $0.outFeatures) } : nil
+        return Linear(weight: weight, bias: bias, inFeatures: inFeatures, outFeatures: layers.map(\.outFeatures).reduce(0, +))
+    }
+}

@@ -1,0 +1,20 @@
+import CBLAS
+
+/// Row-major `C = alpha · op(A) · op(B) + beta · C` with OpenBLAS; C is m×n, the inner dimension k.
+@inline(__always)
+func gemm(
+    transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
+    _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+    beta: Float = 0, _ c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    Profile.countGEMM(m: m, n: n, k: k)
+    cblas_sgemm(
+        CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+        Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+}
+
+/// Number of threads OpenBLAS uses for GEMM.
+public func setBLASThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+
+/// OpenBLAS's name for the kernel set it picked on this CPU (e.g. "SkylakeX").
+public func blasCoreName() -> String { String(cString: openblas_get_corename()) }

@@ -1,0 +1,110 @@
+/// 2-D cross-correlation with zero padding (PyTorch `nn.Conv2d`, groups = 1, dilation = 1),
+/// computed as im2col + one sgemm per image.
+public struct Conv2d: Sendable {
+    public let weight: [Float]  // (out, in, kh, kw)
+    public let bias: [Float]?   // (out)
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernel: Int
+    public let stride: Int
+    /// Zero padding on each side: top, left, bottom, right (the VAE pads only bottom/right).
+    public let padding: (top: Int, left: Int, bottom: Int, right: Int)
+
+    public init(weight: [Float], bias: [Float]?, inChannels: Int, outChannels: Int, kernel: Int,
+                stride: Int = 1, padding: Int? = nil) {
+        let p = padding ?? kernel / 2
+        self.init(weight: weight, bias: bias, inChannels: inChannels, outChannels: outChannels, kernel: kernel,
+                  stride: stride, padding: (p, p, p, p))
+    }
+
+    public init(weight: [Float], bias: [Float]?, inChannels: Int, outChannels: Int, kernel: Int,
+                stride: Int, padding: (top: Int, left: Int, bottom: Int, right: Int)) {
+        precondition(weight.count == outChannels * inChannels * kernel * kernel)
+        self.weight = weight
+        self.bias = bias
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.stride = stride
+        self.padding = padding
+    }
+
+    public func outputSize(height h: Int, width w: Int) -> (Int, Int) {
+        ((h + padding.top + padding.bottom - kernel) / stride + 1,
+         (w + padding.left + padding.right - kernel) / stride + 1)
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        precondition(x.channels == inChannels, "Conv2d expects \(inChannels) channels, got \(x.shape)")
+        let (h, w) = (x.height, x.width)
+        let (oh, ow) = outputSize(height: h, width: w)
+        let k = inChannels * kernel * kernel
+        let pointwise = kernel == 1 && stride == 1 && padding == (0, 0, 0, 0)
+        return Profile.time(.conv) { Tensor(uninitialized: [x.batch, outChannels, oh, ow]) { y in
+            x.data.withUnsafeBufferPointer { xb in
+                for b in 0..<x.batch {
+                    let src = xb.baseAddress! + b * inChannels * h * w
+                    let dst = y + b * outChannels * oh * ow
+                    if pointwise {
+                        multiply(src, into: dst, pixels: oh * ow)
+                    } else {
+                        Scratch.with(count: k * oh * ow) { col in
+                            im2col(src, height: h, width: w, outHeight: oh, outWidth: ow, into: col)
+                            multiply(col, into: dst, pixels: oh * ow)
+                        }
+                    }
+                }
+            }
+        } }
+    }
+
+    /// y (out × pixels) = bias + W (out × k) · columns (k × pixels).
+    private func multiply(_ columns: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pixels: Int) {
+        var beta: Float = 0
+        if let bias {
+            for o in 0..<outChannels { (y + o * pixels).update(repeating: bias[o], count: pixels) }
+            beta = 1
+        }
+        let k = inChannels * kernel * kernel
+        weight.withUnsafeBufferPointer { wb in
+            gemm(m: outChannels, n: pixels, k: k, wb.baseAddress!, lda: k, columns, ldb: pixels,
+                 beta: beta, y, ldc: pixels)
+        }
+    }
+
+    /// Row (c, u, v) of the column matrix holds x[c, oy·s − top + u, ox·s − left + v] for every output pixel.
+    private func im2col(_ x: UnsafePointer<Float>, height h: Int, width w: Int, outHeight oh: Int, outWidth ow: Int,
+                        into col: UnsafeMutablePointer<Float>) {
+        let s = stride
+        for c in 0..<inChannels {
+            let plane = x + c * h * w
+            for u in 0..<kernel {
+                for v in 0..<kernel {
+                    let row = col + ((c * kernel + u) * kernel + v) * oh * ow
+                    // Output columns whose input column lies inside the image: ix = ox·s − left + v ∈ [0, w).
+                    let first = max(0, (padding.left - v + s - 1) / s)
+                    let last = min(ow, floorDiv(w - 1 + padding.left - v, s) + 1)
+                    for oy in 0..<oh {
+                        let iy = oy * s - padding.top + u
+                        let out = row + oy * ow
+                        guard iy >= 0, iy < h, first < last else {
+                            out.update(repeating: 0, count: ow)
+                            continue
+                        }
+                        if first > 0 { out.update(repeating: 0, count: first) }
+                        if last < ow { (out + last).update(repeating: 0, count: ow - last) }
+                        let inRow = plane + iy * w - padding.left + v
+                        if s == 1 {
+                            (out + first).update(from: inRow + first, count: last - first)
+                        } else {
+                            for ox in first..<last { out[ox] = inRow[ox * s] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+@inline(__always)
+func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }

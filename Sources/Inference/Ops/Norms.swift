@@ -1,0 +1,92 @@
+/// GroupNorm (PyTorch `nn.GroupNorm`, affine): per image and group of C/G consecutive channels,
+/// normalise with the biased variance. `silu: true` fuses the SiLU that follows it in every resnet.
+public struct GroupNorm: Sendable {
+    public let groups: Int
+    public let channels: Int
+    public let eps: Float
+    public let gamma: [Float]
+    public let beta: [Float]
+
+    public init(groups: Int, channels: Int, eps: Float, gamma: [Float], beta: [Float]) {
+        precondition(channels % groups == 0 && gamma.count == channels && beta.count == channels)
+        self.groups = groups
+        self.channels = channels
+        self.eps = eps
+        self.gamma = gamma
+        self.beta = beta
+    }
+
+    public func callAsFunction(_ x: Tensor, silu: Bool = false) -> Tensor {
+        precondition(x.channels == channels, "GroupNorm expects \(channels) channels, got \(x.shape)")
+        let pixels = x.count / (x.batch * channels)
+        let perGroup = channels / groups
+        return Profile.time(.norm) { Tensor(uninitialized: x.shape) { y in
+            x.data.withUnsafeBufferPointer { xb in
+                for b in 0..<x.batch {
+                    for g in 0..<groups {
+                        let offset = (b * channels + g * perGroup) * pixels
+                        let (mean, invStd) = meanAndInverseStd(xb.baseAddress! + offset, count: perGroup * pixels, eps: eps)
+                        for c in 0..<perGroup {
+                            let ch = g * perGroup + c
+                            // y = (x − μ)·invStd·γ + β, folded into one scale and shift per channel.
+                            let scale = invStd * gamma[ch]
+                            let shift = beta[ch] - mean * scale
+                            let base = offset + c * pixels
+                            affine(xb.baseAddress! + base, y + base, count: pixels, scale: scale, shift: shift, silu: silu)
+                        }
+                    }
+                }
+            }
+        } }
+    }
+}
+
+/// LayerNorm over the last axis (PyTorch `nn.LayerNorm`, affine, biased variance).
+public struct LayerNorm: Sendable {
+    public let dim: Int
+    public let eps: Float
+    public let gamma: [Float]
+    public let beta: [Float]
+
+    public init(dim: Int, eps: Float, gamma: [Float], beta: [Float]) {
+        precondition(gamma.count == dim && beta.count == dim)
+        self.dim = dim
+        self.eps = eps
+        self.gamma = gamma
+        self.beta = beta
+    }
+
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        precondition(x.shape.last == dim, "LayerNorm expects last dim \(dim), got \(x.shape)")
+        return Profile.time(.norm) { Tensor(uninitialized: x.shape) { y in
+            x.data.withUnsafeBufferPointer { xb in
+                gamma.withUnsafeBufferPointer { g in
+                    beta.withUnsafeBufferPointer { bt in
+                        for r in 0..<(x.count / dim) {
+                            let src = xb.baseAddress! + r * dim
+                            let dst = y + r * dim
+                            let (mean, invStd) = meanAndInverseStd(src, count: dim, eps: eps)
+                            for i in 0..<dim { dst[i] = (src[i] - mean) * invStd * g[i] + bt[i] }
+                        }
+                    }
+                }
+            }
+        } }
+    }
+}
+
+/// Mean and 1/sqrt(var + eps) of `count` values, accumulated in Double (two passes) so the
+/// statistics are exact to Float precision whatever the group size.
+@inline(__always)
+func meanAndInverseStd(_ x: UnsafePointer<Float>, count n: Int, eps: Float) -> (Float, Float) {
+    var sum = 0.0
+    for i in 0..<n { sum += Double(x[i]) }
+    let mean = sum / Double(n)
+    var sq = 0.0
+    for i in 0..<n {
+        let d = Double(x[i]) - mean
+        sq += d * d
+    }
+    let variance = sq / Double(n)
+    return (Float(mean), Float(1 / (variance + Double(eps)).squareRoot()))
+}

@@ -1,0 +1,41 @@
+import Foundation
+import SafeTensors
+
+/// Locates a U-Net's `config.json` and weights in a diffusers pipeline folder (`DIR/unet/…`) or in a
+/// folder that holds them directly. The fp32 file is preferred over the `.fp16` variant.
+public struct UNetFiles: Sendable {
+    public let config: String
+    public let weights: String
+
+    static let weightNames = ["diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors"]
+
+    public init(modelDirectory dir: String) throws {
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        guard fm.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
+            throw ConfigError(file: dir, message: "model folder not found")
+        }
+        for folder in [(dir as NSString).appendingPathComponent("unet"), dir] {
+            let config = (folder as NSString).appendingPathComponent("config.json")
+            guard fm.fileExists(atPath: config) else { continue }
+            for name in Self.weightNames {
+                let weights = (folder as NSString).appendingPathComponent(name)
+                if fm.fileExists(atPath: weights) {
+                    self.config = config
+                    self.weights = weights
+                    return
+                }
+            }
+            throw ConfigError(file: folder, message: "has config.json but no \(Self.weightNames.joined(separator: " or "))")
+        }
+        throw ConfigError(file: dir, message: "not a diffusers model folder: expected unet/config.json (or config.json) with diffusion_pytorch_model[.fp16].safetensors")
+    }
+}
+
+extension UNet {
+    /// Loads a U-Net from a diffusers folder. Every weight's shape is checked against the config.
+    public init(modelDirectory dir: String) throws {
+        let files = try UNetFiles(modelDirectory: dir)
+        try self.init(config: UNetConfig(contentsOf: files.config), weights: SafeTensorsFile(path: files.weights))
+    }
+}

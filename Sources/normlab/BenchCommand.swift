@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import Inference
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks (run them with `swift run -c release normlab bench …`).",
+        subcommands: [UNetBench.self])
+}
+
+/// `normlab bench unet`: a full-size U-Net from a config with seeded random weights, timed.
+struct UNetBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unet",
+        abstract: "Time a U-Net built from a diffusers config with seeded random weights (no download).",
+        discussion: """
+            Reports median and min wall time over --reps timed runs (after one warm-up), GFLOP (2·MAC of
+            every GEMM: convolutions, linear layers, attention), achieved GFLOP/s, peak RSS, and with
+            --profile the time per op kind. With --json the last line is one JSON object.
+            Example: swift run -c release normlab bench unet --config ../shared/configs/sd15_unet/config.json
+            """)
+
+    @Option(help: "A diffusers U-Net config.json.")
+    var config: String
+
+    @Option(help: "Latent side (64 for 512×512 images with SD-1.5).")
+    var latentSize: Int = 64
+
+    @Option(help: "Comma-separated positions to run to.")
+    var positions: String = "up_blocks[1]"
+
+    @Option(help: "Timed repetitions.")
+    var reps: Int = 3
+
+    @Option(help: "OpenBLAS threads.")
+    var threads: Int = 2
+
+    @Flag(help: "Also measure time per op kind (one extra run).")
+    var profile = false
+
+    @Flag(help: "Print a JSON object as the last line.")
+    var json = false
+
+    func run() throws {
+        setBLASThreads(threads)
+        let cfg = try UNetConfig(contentsOf: config)
+        let buildStart = Date()
+        let unet = try UNet(config: cfg, weights: RandomWeights(seed: 0))
+        let buildSeconds = Date().timeIntervalSince(buildStart)
+        let wanted = try positions.split(separator: ",").map { try UNetPosition(String($0), config: cfg) }
+        let random = RandomWeights(seed: 1)
+        let latent = Tensor(shape: [1, cfg.inChannels, latentSize, latentSize],
+                            data: try random.floats("latent", shape: [1, cfg.inChannels, latentSize, latentSize]))
+        let context = Tensor(shape: [1, 77, cfg.crossAttentionDim], data: try random.floats("context", shape: [1, 77, cfg.crossAttentionDim]))
+        func once() throws -> Double {
+            let t0 = Date()
+            _ = try unet(latent, timestep: 50, context: context, positions: wanted)
+            return Date().timeIntervalSince(t0)
+        }
+        log("normlab bench unet: \(config), latent \(latentSize)², to \(positions), BLAS core \(blasCoreName()), \(threads) threads; built in \(String(format: "%.1f", buildSeconds)) s")
+        let warmup = try once()
+        Profile.reset(timing: false)
+        var times: [Double] = []
+        for i in 0..<reps {
+            times.append(try once())
+            log(String(format: "  rep %d: %.3f s", i + 1, times.last!))
+        }
+        let flop = Double(Profile.totalFLOPs) / Double(reps)
+        times.sort()
+        let median = times[times.count / 2], minimum = times[0]
+        let rss = peakRSSMiB()
+        log(String(format: "median %.3f s, min %.3f s (warm-up %.3f s), %.1f GFLOP, %.1f GFLOP/s at the median, peak RSS %.0f MiB",
+                   median, minimum, warmup, flop / 1e9, flop / 1e9 / median, rss))
+        var perKind: [String: Double] = [:]
+        if profile {
+            Profile.reset(timing: true)
+            let total = try once()
+            for (kind, s) in Profile.seconds {
+                perKind[kind.name] = s
+                log(String(format: "  %-12@ %6.3f s  %5.1f%%", kind.name as NSString, s, 100 * s / total))
+            }
+            Profile.reset(timing: false)
+        }
+        if json {
+            var obj: [String: Any] = ["median_s": median, "min_s": minimum, "warmup_s": warmup, "gflop": flop / 1e9,
+                                      "gflops": flop / 1e9 / median, "peak_rss_mib": rss, "times_s": times,
+                                      "latent_size": latentSize, "positions": positions, "threads": threads,
+                                      "blas_core": blasCoreName()]
+            if profile { obj["profile_s"] = perKind }
+            let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    private func log(_ s: String) {
+        FileHandle.standardError.write(Data((s + "\n").utf8))
+    }
+}
+
+/// Peak resident set size of this process (VmHWM), in MiB.
+func peakRSSMiB() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+        return kb / 1024
+    }
+    return 0
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import NPYFormat
+import SafeTensors
+@testable import Inference
+
+/// The Swift U-Net against PyTorch/diffusers hook outputs at every position
+/// (fixtures from Tests/Fixtures/make_unet_fixtures.py).
+@Suite struct UNetFixtureTests {
+    static let fixtures = ["sd15_tiny", "sd21_tiny_fp16", "nonsquare_bf16"]
+
+    @Test(arguments: fixtures)
+    func everyPositionMatchesDiffusers(_ name: String) throws {
+        let dir = try Fixture.unet(name)
+        let meta = try JSONValue.object(contentsOf: "\(dir)/fixture.json")
+        guard case .number(let t)? = meta["timestep"] else { Issue.record("fixture.json has no timestep"); return }
+        let unet = try UNet(modelDirectory: dir)
+        let latent = try Fixture.tensor(npy: "\(dir)/latent.npy")
+        let context = try Fixture.tensor(npy: "\(dir)/context.npy")
+        let expected = try SafeTensorsFile(path: "\(dir)/expected.safetensors")
+        let positions = try expected.tensors.keys.sorted().map { try UNetPosition($0, config: unet.config) }
+        #expect(positions.count == unet.config.allPositions.count)
+        let outputs = try unet(latent, timestep: Int(t), context: context, positions: positions)
+        for p in positions {
+            let info = try expected.info(p.description)
+            let want = try expected.floats(p.description)
+            let got = try #require(outputs[p], "no output for \(p)")
+            #expect(got.shape == info.shape, "\(name) \(p): shape")
+            let c = Compare(got.data, want)
+            #expect(c.maxAbsDiff <= 1e-4 * c.maxAbsRef, "\(name) \(p): max|Δ| \(c.maxAbsDiff) vs max|ref| \(c.maxAbsRef)")
+            #expect(c.cosine >= 0.99999, "\(name) \(p): cosine \(c.cosine)")
+        }
+    }
+
+    @Test func stopsAfterTheLastRequestedPosition() throws {
+        let dir = try Fixture.unet("sd15_tiny")
+        let unet = try UNet(modelDirectory: dir)
+        let latent = try Fixture.tensor(npy: "\(dir)/latent.npy")
+        let context = try Fixture.tensor(npy: "\(dir)/context.npy")
+        let p = try UNetPosition("down_blocks[1]", config: unet.config)
+        let out = try unet(latent, timestep: 50, context: context, positions: [p])
+        #expect(Array(out.keys) == [p])
+    }
+}
+
+struct Compare {
+    let maxAbsDiff: Float
+    let maxAbsRef: Float
+    let cosine: Double
+
+    init(_ a: [Float], _ b: [Float]) {
+        precondition(a.count == b.count)
+        var md: Float = 0, mr: Float = 0
+        var dot = 0.0, na = 0.0, nb = 0.0
+        for i in a.indices {
+            md = max(md, abs(a[i] - b[i]))
+            mr = max(mr, abs(b[i]))
+            dot += Double(a[i]) * Double(b[i])
+            na += Double(a[i]) * Double(a[i])
+            nb += Double(b[i]) * Double(b[i])
+        }
+        maxAbsDiff = md
+        maxAbsRef = mr
+        cosine = dot / max((na * nb).squareRoot(), 1e-30)
+    }
+}
+
+enum Fixture {
+    static func root() throws -> String {
+        try #require(Bundle.module.resourcePath, "no resource bundle") + "/Fixtures"
+    }
+
+    static func unet(_ name: String) throws -> String { try root() + "/unet/" + name }
+
+    static func tensor(npy path: String) throws -> Tensor {
+        let (shape, values) = try NPY.readFloats(path: path)
+        return Tensor(shape: shape, data: values)
+    }
+}
