@@ -4,7 +4,7 @@ import { state, on, emit, remember } from "./state.js";
 import { UndoStack } from "./undo.js";
 import { PanelView, sameTarget } from "./normmap.js";
 import { installKeyboard, renderHelp } from "./keyboard.js";
-import { loadRuns, selectRun, applyFilter, show, neighbour, nextUnlabeled } from "./nav.js";
+import { loadRuns, selectRun, applyFilter, show, neighbour, nextUnlabeled, followHash } from "./nav.js";
 import { toggleAnnotationOp, reviewedOp } from "./actions.js";
 import * as view from "./view.js";
 
@@ -107,6 +107,8 @@ function bindControls() {
     state.annotator = e.target.value;
     remember("annotator", e.target.value.trim());
   });
+  // Enter in the name field means "done": hand the keyboard back to the shortcuts.
+  $("annotator").addEventListener("keydown", (e) => { if (e.key === "Enter") e.target.blur(); });
   $("colormap").value = state.colormap;
   $("colormap").addEventListener("change", (e) => setColormap(e.target.value));
   for (const b of document.querySelectorAll("[data-mode]")) b.onclick = () => setMode(b.dataset.mode);
@@ -131,6 +133,7 @@ function bindControls() {
     const t = e.target.closest("button[data-target]");
     if (t) guard(() => toggle(JSON.parse(t.dataset.target)));
   });
+  window.addEventListener("hashchange", () => guard(followHash));
   // Holding Shift flips the click mode; redraw the preview without waiting for a mouse move.
   for (const type of ["keydown", "keyup"]) {
     window.addEventListener(type, (e) => {

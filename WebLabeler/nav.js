@@ -62,6 +62,14 @@ export async function show(index) {
   emit("images", "image", "nav", "progress");
 }
 
+// Follows a hash the user typed or a link they opened (#run=NAME&i=INDEX) without a reload.
+export async function followHash() {
+  const run = hashParams().get("run") ?? state.run?.name;
+  const index = Number.parseInt(hashParams().get("i") ?? "", 10);
+  if (run !== state.run?.name && state.runs.some((r) => r.name === run)) await selectRun(run, index);
+  else if (index !== state.index && state.images.has(index)) await show(index);
+}
+
 // Position-based moves within the current filter. When the current image is not in the filter
 // (it was just labeled under "unlabeled"), "next" is the first listed index after it.
 export function neighbour(step) {

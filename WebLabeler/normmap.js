@@ -146,7 +146,12 @@ export class PanelView {
       this.handlers.onHover(this.#cellAt(panel, e));
     });
     el.addEventListener("mouseleave", () => this.handlers.onHover(null));
-    el.addEventListener("mousedown", (e) => e.preventDefault()); // no text selection on fast clicks
+    // No text selection on fast clicks; preventing that also keeps focus where it was, so leave a
+    // text field (the annotator name) explicitly, or the next shortcut would be typed into it.
+    el.addEventListener("mousedown", (e) => {
+      e.preventDefault();
+      document.activeElement?.blur?.();
+    });
     el.addEventListener("click", (e) => {
       if (!state.run || e.button !== 0) return;
       const cell = this.#cellAt(panel, e);

@@ -5,6 +5,7 @@ import { state, progress } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 const fmt = (v, digits = 3) => (Number.isFinite(v) ? v.toPrecision(digits) : "–");
+const plural = (n, one, many) => (n === 1 ? one : many);
 const kindName = (kind) => (kind === "point" ? "point" : "patch");
 
 export function renderRuns() {
@@ -29,7 +30,8 @@ export function renderProgress() {
   $("progress-reviewed").style.width = `${pct(p.reviewed)}%`;
   $("progress-text").innerHTML =
     `<b>${p.labeled}</b> / ${p.total} labeled <span class="muted">(${fmt(pct(p.labeled), 3)}%)</span>` +
-    ` · <b>${p.anomalies}</b> anomalies in ${p.withAnomalies} images` +
+    ` · <b>${p.anomalies}</b> ${plural(p.anomalies, "anomaly", "anomalies")}` +
+    ` in ${p.withAnomalies} ${plural(p.withAnomalies, "image", "images")}` +
     ` · ${p.reviewed} reviewed without anomaly`;
 }
 
@@ -58,7 +60,7 @@ export function renderImage() {
   $("image-file").textContent = state.file || (img?.file ?? "");
   const count = state.annotations.length;
   const el = $("image-state");
-  const [cls, text] = count > 0 ? ["anomalies", `${count} anomal${count === 1 ? "y" : "ies"}`]
+  const [cls, text] = count > 0 ? ["anomalies", `${count} ${plural(count, "anomaly", "anomalies")}`]
     : img?.reviewed ? ["reviewed", "reviewed — no anomaly"]
     : ["unlabeled", "not looked at yet"];
   el.className = `state ${cls}`;
