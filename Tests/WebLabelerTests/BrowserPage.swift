@@ -15,6 +15,10 @@ struct BrowserPage: Sendable {
     func setUp(width: Int, height: Int) async throws {
         try await send("Page.enable")
         try await send("Runtime.enable") // reports uncaught exceptions to CDPConnection
+        // A short helper for the tests' conditions, present in every document the tab loads.
+        try await send("Page.addScriptToEvaluateOnNewDocument", [
+            "source": "window.text = (id) => document.getElementById(id).textContent.trim();",
+        ])
         try await send("Emulation.setDeviceMetricsOverride", [
             "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false,
         ])

@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+
+/// The labeler in a real browser against the real server and a real SQLite file:
+/// `normlab features import` → `normlab serve` → headless chromium clicking and typing → the
+/// database checked directly. Screenshots land in .build/test-artifacts/WebLabeler/ (path printed).
+@Suite(
+    .serialized, // one chromium at a time: the machines have two cores
+    .enabled(if: Chromium.isInstalled, "\(Chromium.executable) is missing: install Debian's chromium (bash .ci/setup) to run the browser tests"),
+    .timeLimit(.minutes(2))
+)
+struct WebLabelerBrowserTests {
+    static let annotator = "browser-test"
+
+    @Test func labelingWithMouseAndKeyboardReachesTheDatabase() async throws {
+        let fixture = FeatureFixture(run: "sd15", count: 4, height: 32, width: 32,
+                                     patches: [(0, 10, 6), (2, 20, 14)])
+        try await withLabeler(fixtures: [fixture]) { session in
+            let page = session.page, db = session.database
+            try await page.waitUntil("document.getElementById('run-picker').value === 'sd15'")
+            try await session.enterAnnotator()
+            let map = try await NormMap(page: page, width: 32, height: 32)
+
+            // Hover read-out over the planted patch: coordinates, norm ratio far above 1, target.
+            try await page.moveMouse(to: map.center(11, 7))
+            try await page.waitUntil("text('ro-xy') === '11, 7'")
+            #expect(try await page.string("text('ro-target')") == "add patch (10, 6)")
+            let ratio = Double(try await page.string("text('ro-ratio')").dropLast()) ?? 0
+            #expect(ratio > 5, "norm ÷ mean over a planted patch should stand out, got \(ratio)")
+
+            // Click on the odd token (11, 7): the patch snaps to (10, 6). Shift-click: a point.
+            try await page.click(at: map.center(11, 7))
+            try await session.waitForAnnotationCount(1)
+            try await page.click(at: map.center(3, 5), modifiers: Modifier.shift)
+            try await session.waitForAnnotationCount(2)
+            try await page.moveMouse(to: map.center(20, 15))
+            try await session.screenshot(page, "labeler-32x32")
+
+            // Keyboard: → to image 1, R = reviewed (and on to 2), right-click = next (3).
+            try await page.press(.arrowRight)
+            try await session.waitForImage(1)
+            try await page.press(.letter("r"))
+            try await session.waitForImage(2)
+            try await page.click(at: map.center(5, 5), button: "right")
+            try await session.waitForImage(3)
+            #expect(try db.reviewedImages(run: "sd15") == [1])
+
+            // Undo walks back across images: the review of 1, then the point on 0.
+            try await page.press(.letter("z"), modifiers: Modifier.ctrl)
+            try await session.waitForImage(1)
+            try await page.waitUntil("text('image-state') === 'not looked at yet'")
+            #expect(try db.reviewedImages(run: "sd15").isEmpty)
+            try await page.press(.letter("z"), modifiers: Modifier.ctrl)
+            try await session.waitForImage(0)
+            try await session.waitForAnnotationCount(1)
+            #expect(try db.annotations(run: "sd15").map(\.kind) == ["patch2x2"])
+
+            // Redo both: Ctrl+Shift+Z and Ctrl+Y.
+            try await page.press(.letter("z", shifted: true), modifiers: Modifier.ctrl | Modifier.shift)
+            try await session.waitForAnnotationCount(2)
+            try await page.press(.letter("y"), modifiers: Modifier.ctrl)
+            try await session.waitForImage(1)
+            try await page.waitUntil("text('image-state') === 'reviewed — no anomaly'")
+
+            // N = next not looked at: from 1, image 2 (0 has annotations, 1 is reviewed).
+            try await page.press(.letter("n"))
+            try await session.waitForImage(2)
+
+            #expect(try db.annotations(run: "sd15") == [
+                .init(image: 0, x: 10, y: 6, kind: "patch2x2", annotator: Self.annotator),
+                .init(image: 0, x: 3, y: 5, kind: "point", annotator: Self.annotator),
+            ])
+            #expect(try db.reviewedImages(run: "sd15") == [1])
+            #expect(try await page.string("text('progress-text')").hasPrefix("2 / 4 labeled"))
+
+            // Help overlay lists the shortcuts; Esc closes it.
+            try await page.press(.questionMark, modifiers: Modifier.shift)
+            try await page.waitUntil("!document.getElementById('help').hidden")
+            #expect(try await page.string("text('help-table')").contains("Ctrl+Shift+Z"))
+            try await session.screenshot(page, "help-overlay")
+            try await page.press(.escape)
+            try await page.waitUntil("document.getElementById('help').hidden")
+
+            // The name survives a reload (localStorage), and labels come back from the server.
+            try await page.navigate("\(session.server.baseURL)/#run=sd15&i=0")
+            try await page.reload()
+            try await page.waitUntil("document.body.dataset.ready === '1' && text('image-title') === '0'")
+            #expect(try await page.string("document.getElementById('annotator').value") == Self.annotator)
+            try await session.waitForAnnotationCount(2)
+
+            // A failing API call is shown, not swallowed: stop the server and click.
+            session.server.stop()
+            try await page.click(at: map.center(20, 20))
+            try await page.waitUntil("!document.getElementById('error').hidden")
+            #expect(try await page.string("text('error-text')").contains("POST /api/runs/sd15/images/0/annotations"))
+            try await session.screenshot(page, "error-banner")
+        }
+    }
+
+    @Test func everyGridSizeLinesUpAndSnaps() async throws {
+        let fixtures = [
+            FeatureFixture(run: "sd21", count: 2, height: 48, width: 48, patches: [(0, 30, 12)]),
+            FeatureFixture(run: "convin", count: 1, height: 64, width: 64, patches: [(0, 40, 40)]),
+            FeatureFixture(run: "vga", count: 2, height: 30, width: 40, patches: [(0, 38, 28)]),
+        ]
+        try await withLabeler(fixtures: fixtures) { session in
+            let page = session.page
+            try await session.enterAnnotator()
+            for f in fixtures {
+                try await page.navigate("\(session.server.baseURL)/#run=\(f.run)&i=0")
+                try await page.waitUntil(
+                    "document.getElementById('run-picker').value === '\(f.run)' && text('image-title') === '0'")
+                let map = try await NormMap(page: page, width: f.width, height: f.height)
+                #expect(map.cell >= 4, "\(f.run): a token should be several screen pixels, is \(map.cell)")
+                // The bottom-right token snaps to the last whole patch, also on the 40×30 grid.
+                try await page.click(at: map.center(f.width - 1, f.height - 1))
+                try await session.waitForAnnotationCount(1)
+                let p = f.patches[0]
+                try await page.moveMouse(to: map.center(p.x, p.y))
+                try await page.waitUntil("text('ro-xy') === '\(p.x), \(p.y)'")
+                try await session.screenshot(page, "labeler-\(f.width)x\(f.height)")
+                #expect(try session.database.annotations(run: f.run) == [
+                    .init(image: 0, x: f.width - 2, y: f.height - 2, kind: "patch2x2", annotator: Self.annotator),
+                ])
+            }
+        }
+    }
+}
