@@ -47,7 +47,7 @@ function requireAnnotator() {
 }
 
 async function toggle(target) {
-  if (!requireAnnotator()) return;
+  if (state.index === null || !requireAnnotator()) return; // no image loaded (the banner says why)
   const existing = state.annotations.find((a) => sameTarget(a, target)) ?? null;
   await undo.run(toggleAnnotationOp(target, existing, state.annotator.trim()));
 }
@@ -160,8 +160,12 @@ renderHelp($("help-table"));
 bindControls();
 installKeyboard(actions);
 view.renderNav(undo);
+// data-ready marks the end of the first load, successful or not (an error is on the banner then).
 guard(async () => {
-  await loadRuns();
-  if (!state.runs.length) view.showEmpty("No runs yet. Import features with `normlab features import`, or run `normlab demo`.");
-  document.body.dataset.ready = "1";
+  try {
+    await loadRuns();
+    if (!state.runs.length) view.showEmpty("No runs yet. Import features with `normlab features import`, or run `normlab demo`.");
+  } finally {
+    document.body.dataset.ready = "1";
+  }
 });

@@ -110,18 +110,16 @@ export class PanelView {
     }
   }
 
-  // Outline of an annotation (or preview), drawn just inside its cells so neighbours stay distinct.
+  // Outline of an annotation (or preview). Saved annotations are drawn on the cell borders and not
+  // filled, so the norm values under them stay visible; the dashed preview sits just inside.
   #box(ctx, a, color, dashed) {
     const c = this.cell, n = a.kind === "point" ? 1 : 2;
-    const inset = Math.min(2, c / 4);
+    const width = Math.max(1.5, Math.min(3, c / 6));
+    const inset = dashed ? Math.min(2, c / 4) + width / 2 : -width / 2;
     ctx.strokeStyle = color;
-    ctx.lineWidth = Math.max(1.5, Math.min(3, c / 6));
+    ctx.lineWidth = width;
     ctx.setLineDash(dashed ? [Math.max(3, c / 3), Math.max(2, c / 5)] : []);
     ctx.strokeRect(a.x * c + inset, a.y * c + inset, n * c - 2 * inset, n * c - 2 * inset);
-    if (!dashed) {
-      ctx.fillStyle = color + "33";
-      ctx.fillRect(a.x * c + inset, a.y * c + inset, n * c - 2 * inset, n * c - 2 * inset);
-    }
   }
 
   get hoverTarget() {

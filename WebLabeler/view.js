@@ -57,7 +57,7 @@ export function renderNav(undo) {
 export function renderImage() {
   const img = state.images.get(state.index);
   $("image-title").textContent = state.index ?? "";
-  $("image-file").textContent = state.file || (img?.file ?? "");
+  $("image-file").textContent = state.file || img?.file || "no source image (features only)";
   const count = state.annotations.length;
   const el = $("image-state");
   const [cls, text] = count > 0 ? ["anomalies", `${count} ${plural(count, "anomaly", "anomalies")}`]

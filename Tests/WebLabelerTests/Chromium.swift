@@ -1,4 +1,8 @@
 import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Debian's headless chromium, started for one test with a throw-away profile.
 ///
@@ -9,6 +13,8 @@ final class Chromium: Sendable {
     static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: executable) }
 
     let devtools: CDPConnection
+    private let pages = Mutex<[BrowserPage]>([])
+    var lastPage: BrowserPage? { pages.withLock { $0.last } }
     private let process: Process
     private let profile: URL
 
@@ -48,6 +54,7 @@ final class Chromium: Sendable {
         let attached = try await devtools.send("Target.attachToTarget", ["targetId": targetID, "flatten": true])
         guard let session = attached["sessionId"] as? String else { throw CDPError("no sessionId") }
         let page = BrowserPage(devtools: devtools, session: session)
+        pages.withLock { $0.append(page) }
         try await page.setUp(width: width, height: height)
         try await page.navigate(url)
         return page
@@ -73,9 +80,12 @@ final class Chromium: Sendable {
         throw CDPError("chromium did not write \(file.path) within 20 s")
     }
 
+    /// After Browser.close chromium normally exits by itself; otherwise SIGKILL, because children
+    /// started by Foundation's Process inherit a signal mask that blocks SIGTERM.
     private static func stop(_ process: Process) {
+        for _ in 0..<30 where process.isRunning { usleep(100_000) }
         guard process.isRunning else { return }
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }

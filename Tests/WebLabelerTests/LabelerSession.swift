@@ -54,8 +54,11 @@ func withLabeler(fixtures: [FeatureFixture], _ body: (LabelerSession) async thro
         try await body(LabelerSession(server: server, page: page, database: try LabelDatabase(database)))
         #expect(chromium.devtools.exceptions.isEmpty, "JavaScript exceptions: \(chromium.devtools.exceptions)")
     } catch {
+        // Say what the page showed: a timeout alone does not tell why the UI never got there.
+        let banner = try? await chromium.lastPage?.evaluate(
+            "document.getElementById('error').hidden ? '' : text('error-text')")
         await chromium.close()
-        throw error
+        throw CDPError("\(error)\npage error banner: \(banner ?? "–")\nJS exceptions: \(chromium.devtools.exceptions)")
     }
     await chromium.close()
 }

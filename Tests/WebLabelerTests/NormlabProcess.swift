@@ -58,9 +58,12 @@ final class LabelServer: @unchecked Sendable { // Process is only started and st
 
     var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
+    /// SIGKILL, not SIGTERM: Foundation's Process spawns children with the calling (libdispatch
+    /// worker) thread's signal mask, which blocks SIGTERM, so a polite stop would never arrive.
+    /// The store promises that acknowledged writes survive kill -9, so this is also a fair stop.
     func stop() {
         guard process.isRunning else { return }
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
