@@ -66,7 +66,10 @@ const actions = {
   },
   reviewed: () => guard(async () => {
     const img = state.images.get(state.index);
-    if (!img || state.annotations.length > 0 || !requireAnnotator()) return;
+    if (!img || !requireAnnotator()) return;
+    if (state.annotations.length > 0) {
+      return view.showError("This image has anomalies marked; remove them first to mark it “no anomaly”.");
+    }
     const marking = !img.reviewed;
     await undo.run(reviewedOp(marking, state.annotator.trim()));
     if (marking) { const n = neighbour(1); if (n !== undefined) await show(n); }

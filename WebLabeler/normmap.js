@@ -111,15 +111,23 @@ export class PanelView {
   }
 
   // Outline of an annotation (or preview). Saved annotations are drawn on the cell borders and not
-  // filled, so the norm values under them stay visible; the dashed preview sits just inside.
+  // filled, so the norm values under them stay visible; the dashed preview sits just inside. A dark
+  // halo under each line keeps it visible on white patches and on viridis yellow alike; boxes at
+  // the grid's edge are pulled inside so no side is clipped.
   #box(ctx, a, color, dashed) {
     const c = this.cell, n = a.kind === "point" ? 1 : 2;
     const width = Math.max(1.5, Math.min(3, c / 6));
     const inset = dashed ? Math.min(2, c / 4) + width / 2 : -width / 2;
+    const maxX = state.run.width * c - width / 2, maxY = state.run.height * c - width / 2;
+    const x0 = Math.max(width / 2, a.x * c + inset), y0 = Math.max(width / 2, a.y * c + inset);
+    const x1 = Math.min(maxX, (a.x + n) * c - inset), y1 = Math.min(maxY, (a.y + n) * c - inset);
+    ctx.setLineDash(dashed ? [Math.max(3, c / 3), Math.max(2, c / 5)] : []);
+    ctx.strokeStyle = "rgba(0, 0, 0, 0.65)";
+    ctx.lineWidth = width + 2;
+    ctx.strokeRect(x0, y0, x1 - x0, y1 - y0);
     ctx.strokeStyle = color;
     ctx.lineWidth = width;
-    ctx.setLineDash(dashed ? [Math.max(3, c / 3), Math.max(2, c / 5)] : []);
-    ctx.strokeRect(a.x * c + inset, a.y * c + inset, n * c - 2 * inset, n * c - 2 * inset);
+    ctx.strokeRect(x0, y0, x1 - x0, y1 - y0);
   }
 
   get hoverTarget() {

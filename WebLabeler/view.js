@@ -19,7 +19,8 @@ export function renderRuns() {
   }
   if (state.run) picker.value = state.run.name;
   const r = state.run;
-  $("run-info").textContent = r ? `${r.width}×${r.height} tokens · ${r.imageCount} images` : "";
+  $("run-info").textContent = r
+    ? `${r.width}×${r.height} tokens · ${r.imageCount} ${plural(r.imageCount, "image", "images")}` : "";
 }
 
 export function renderProgress() {

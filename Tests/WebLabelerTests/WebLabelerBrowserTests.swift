@@ -81,11 +81,15 @@ struct WebLabelerBrowserTests {
             try await page.press(.escape)
             try await page.waitUntil("document.getElementById('help').hidden")
 
-            // The name survives a reload (localStorage), and labels come back from the server.
-            try await page.navigate("\(session.server.baseURL)/#run=sd15&i=0")
+            // A reload keeps the position (URL hash) and the name (localStorage); labels come back
+            // from the server. The marker tells the reloaded document from the old one.
+            _ = try await page.evaluate("window.beforeReload = true")
             try await page.reload()
-            try await page.waitUntil("document.body.dataset.ready === '1' && text('image-title') === '0'")
+            try await page.waitUntil("!window.beforeReload && document.body.dataset.ready === '1'")
+            try await session.waitForImage(2)
             #expect(try await page.string("document.getElementById('annotator').value") == Self.annotator)
+            try await page.press(.home)
+            try await session.waitForImage(0)
             try await session.waitForAnnotationCount(2)
 
             // A failing API call is shown, not swallowed: stop the server and click.
