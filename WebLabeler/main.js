@@ -154,7 +154,8 @@ function hoverTarget() {
 
 on("runs", () => { view.renderRuns(); panel.layout(); });
 on("images", () => panel.setImages(state.normURL, state.sourceURL));
-on("image", () => { view.renderImage(); panel.draw(); });
+// A new image under a still pointer: the read-out must show the new image's norm there.
+on("image", () => { view.renderImage(); view.renderReadout(hoverTarget()); panel.draw(); });
 on("nav", () => view.renderNav(undo));
 on("progress", view.renderProgress);
 on("hover", () => { view.renderReadout(hoverTarget()); panel.draw(); });

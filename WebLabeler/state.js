@@ -21,7 +21,6 @@ export const state = {
   mode: stored("mode", "patch2x2"),
   annotator: stored("annotator", ""),
   colormap: stored("colormap", "gray"),
-  busy: 0,                // requests in flight (shown as a subtle cursor state)
 };
 
 const listeners = new Map();
