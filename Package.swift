@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(
             name: "WebLabelerTests",
             dependencies: [
-                "NPYFormat",
+                "NPYFormat", "CPNG",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

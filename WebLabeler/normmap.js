@@ -70,6 +70,7 @@ export class PanelView {
         el.style.width = `${cssW}px`;
         el.style.height = `${cssH}px`;
       }
+      p.canvas.dataset.gridWidth = w; // lets tools (and the browser test) map pixels to tokens
       p.canvas.width = Math.round(cssW * dpr);
       p.canvas.height = Math.round(cssH * dpr);
     }

@@ -34,11 +34,44 @@ struct FeatureFixture {
         try NPY.write(values, shape: [count, c, height, width], to: url.path)
     }
 
-    func importInto(database: URL, folder: URL) throws {
+    /// With `sourceImages`, a dataset of PNGs (16 pixels per token, as SD's 8× VAE and 2× block
+    /// downsampling give at 512²) is registered first, so the labeler shows them beside the map.
+    func importInto(database: URL, folder: URL, sourceImages: Bool = false) throws {
+        let dataset = "\(run)-images"
+        if sourceImages {
+            let images = folder.appendingPathComponent(dataset)
+            try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+            for i in 0..<count { try writeSourceImage(i, to: images.appendingPathComponent("img_\(i).png")) }
+            try Normlab.run(["dataset", "add", "--db", database.path, dataset, images.path])
+        }
         let file = folder.appendingPathComponent("\(run).npy")
         try write(to: file)
         try Normlab.run([
-            "features", "import", "--db", database.path, "--dataset", "\(run)-images", "--run", run, file.path,
+            "features", "import", "--db", database.path, "--dataset", dataset, "--run", run, file.path,
         ])
+    }
+
+    /// A colour gradient with a white square where each planted patch is, so a screenshot shows
+    /// at a glance whether map and image line up.
+    private func writeSourceImage(_ index: Int, to url: URL) throws {
+        let scale = 16, w = width * scale, h = height * scale
+        var rgb = [UInt8](repeating: 0, count: w * h * 3)
+        for y in 0..<h {
+            for x in 0..<w {
+                let o = (y * w + x) * 3
+                rgb[o] = UInt8(40 + 150 * x / w)
+                rgb[o + 1] = UInt8(60 + 120 * y / h)
+                rgb[o + 2] = 140
+            }
+        }
+        for p in patches where p.image == index {
+            for y in (p.y * scale)..<((p.y + 2) * scale) {
+                for x in (p.x * scale)..<((p.x + 2) * scale) {
+                    let o = (y * w + x) * 3
+                    (rgb[o], rgb[o + 1], rgb[o + 2]) = (250, 250, 250)
+                }
+            }
+        }
+        try PNGFile.writeRGB(rgb, width: w, height: h, to: url)
     }
 }

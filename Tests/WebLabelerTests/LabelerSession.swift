@@ -30,6 +30,16 @@ struct LabelerSession {
         try await page.waitUntil("text('image-title') === '\(index)' && document.body.dataset.pending === '0'")
     }
 
+    /// Alpha of the source panel's overlay canvas at a position given in token units.
+    func sourceOverlayAlpha(cellX: Double, cellY: Double) async throws -> Int {
+        let js = """
+            (() => { const c = document.getElementById('source-overlay');
+              const s = c.width / Number(c.dataset.gridWidth);
+              return c.getContext('2d').getImageData(Math.floor(\(cellX) * s), Math.floor(\(cellY) * s), 1, 1).data[3]; })()
+            """
+        return try await page.evaluate(js) as? Int ?? -1
+    }
+
     func screenshot(_ page: BrowserPage, _ name: String) async throws {
         let url = try await page.screenshot(to: Self.artifacts.appendingPathComponent("\(name).png"))
         print("WebLabeler screenshot: \(url.path)")
@@ -38,12 +48,14 @@ struct LabelerSession {
 
 /// Imports `fixtures`, serves them, opens the labeler on the first run and runs `body`; always
 /// cleans up, and fails the test on any uncaught JavaScript exception in the page.
-func withLabeler(fixtures: [FeatureFixture], _ body: (LabelerSession) async throws -> Void) async throws {
+func withLabeler(
+    fixtures: [FeatureFixture], sourceImages: Bool = false, _ body: (LabelerSession) async throws -> Void
+) async throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("normlab-web-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: folder) }
     let database = folder.appendingPathComponent("labels.sqlite")
-    for f in fixtures { try f.importInto(database: database, folder: folder) }
+    for f in fixtures { try f.importInto(database: database, folder: folder, sourceImages: sourceImages) }
 
     let server = try await LabelServer(database: database)
     defer { server.stop() }

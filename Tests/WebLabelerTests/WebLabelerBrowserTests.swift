@@ -15,7 +15,7 @@ struct WebLabelerBrowserTests {
     @Test func labelingWithMouseAndKeyboardReachesTheDatabase() async throws {
         let fixture = FeatureFixture(run: "sd15", count: 4, height: 32, width: 32,
                                      patches: [(0, 10, 6), (2, 20, 14)])
-        try await withLabeler(fixtures: [fixture]) { session in
+        try await withLabeler(fixtures: [fixture], sourceImages: true) { session in
             let page = session.page, db = session.database
             try await page.waitUntil("document.getElementById('run-picker').value === 'sd15'")
             try await session.enterAnnotator()
@@ -27,6 +27,12 @@ struct WebLabelerBrowserTests {
             #expect(try await page.string("text('ro-target')") == "add patch (10, 6)")
             let ratio = Double(try await page.string("text('ro-ratio')").dropLast()) ?? 0
             #expect(ratio > 5, "norm ÷ mean over a planted patch should stand out, got \(ratio)")
+
+            // The source image (512² for 32² tokens) is shown, with the crosshair at the same token:
+            // the overlay has ink on the crosshair's column and none off both of its lines.
+            #expect(try await page.evaluate("document.getElementById('source-img').naturalWidth") as? Int == 512)
+            #expect(try await session.sourceOverlayAlpha(cellX: 11.5, cellY: 2) > 0)
+            #expect(try await session.sourceOverlayAlpha(cellX: 5.2, cellY: 2) == 0)
 
             // Click on the odd token (11, 7): the patch snaps to (10, 6). Shift-click: a point.
             try await page.click(at: map.center(11, 7))
