@@ -58,7 +58,8 @@ export function renderNav(undo) {
 export function renderImage() {
   const img = state.images.get(state.index);
   $("image-title").textContent = state.index ?? "";
-  $("image-file").textContent = state.file || img?.file || "no source image (features only)";
+  $("image-file").textContent = state.file || img?.file ||
+    (state.sourceURL ? "" : "no source image (features only)");
   const count = state.annotations.length;
   const el = $("image-state");
   const [cls, text] = count > 0 ? ["anomalies", `${count} ${plural(count, "anomaly", "anomalies")}`]
