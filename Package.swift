@@ -23,6 +23,8 @@ let package = Package(
         // System C libraries.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", providers: [.apt(["libpng-dev"])]),
+        // libjpeg-turbo behind a tiny C shim: its errors longjmp, which Swift cannot catch.
+        .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
 
         // File formats.
         .target(name: "NPYFormat", swiftSettings: numericFlags),
@@ -39,24 +41,57 @@ let package = Package(
             swiftSettings: numericFlags
         ),
 
+        // Image decode/encode (PNG, JPEG) and Pillow-compatible resizing.
+        .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG"], swiftSettings: numericFlags),
+
+        // Feature files (float16 .npy + float32 norms), memory-mapped; used by the labeler and detector.
+        .target(name: "FeatureStore", dependencies: ["MappedFile", "NPYFormat"], swiftSettings: numericFlags),
+
+        // SQLite label store: datasets, runs, annotations, history, migrations, label import/export.
+        .target(
+            name: "LabelStore",
+            dependencies: ["FeatureStore", "NPYFormat", "ImageIO", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+
+        // The labeling HTTP API and static WebLabeler files.
+        .target(
+            name: "LabelServer",
+            dependencies: [
+                "LabelStore", "FeatureStore", "ImageIO",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // Command-line entry point.
         .executableTarget(
             name: "normlab",
             dependencies: [
-                "Inference", "NPYFormat",
+                "Inference", "NPYFormat", "FeatureStore", "LabelStore", "LabelServer", "ImageIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
-        .testTarget(name: "NPYFormatTests", dependencies: ["NPYFormat"]),
+        .testTarget(name: "NPYFormatTests", dependencies: ["NPYFormat"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InferenceTests",
             dependencies: ["Inference", "SafeTensors", "NPYFormat"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
-        // Drives headless chromium against a live `normlab serve` (see Tests/WebLabelerTests/README.md).
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "LabelStoreTests",
+            dependencies: ["LabelStore", "FeatureStore", "NPYFormat", "ImageIO", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "LabelServerTests",
+            dependencies: ["LabelServer", "LabelStore", "FeatureStore", "NPYFormat", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Drives headless chromium (DevTools protocol) against a live `normlab serve` and reads the
+        // SQLite file directly; see Tests/WebLabelerTests/LabelerSession.swift.
         .testTarget(
             name: "WebLabelerTests",
             dependencies: [

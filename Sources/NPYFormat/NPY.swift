@@ -53,6 +53,12 @@ public struct NPYHeader: Sendable, Equatable {
     /// Byte offset of the first element from the start of the file.
     public var dataOffset: Int
 
+    public init(dtype: NPYDType, shape: [Int], dataOffset: Int) {
+        self.dtype = dtype
+        self.shape = shape
+        self.dataOffset = dataOffset
+    }
+
     public var count: Int { shape.reduce(1, *) }
     public var dataByteCount: Int { count * dtype.byteSize }
 

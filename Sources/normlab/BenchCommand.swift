@@ -43,7 +43,8 @@ struct UNetBench: ParsableCommand {
     var json = false
 
     func run() throws {
-        setBLASThreads(threads)
+        configureBLASThreads(threads)
+        keepFreedMemoryForReuse()
         let cfg = try UNetConfig(contentsOf: config)
         let buildStart = Date()
         let unet = try UNet(config: cfg, weights: RandomWeights(seed: 0))

@@ -39,6 +39,7 @@ struct UNetCommand: ParsableCommand {
     var out: String
 
     func run() throws {
+        keepFreedMemoryForReuse()
         let unet = try UNet(modelDirectory: model)
         let wanted = try positions.split(separator: ",").map {
             try UNetPosition(String($0).trimmingCharacters(in: .whitespaces), config: unet.config)

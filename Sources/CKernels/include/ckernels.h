@@ -11,4 +11,7 @@ void nl_affine(const float *x, float *y, long n, float scale, float shift, int s
 /// y[i] = a[i] * gelu_exact(g[i]).
 void nl_geglu(const float *a, const float *g, float *y, long n);
 
+/// glibc: keep freed buffers up to 32 MB in the heap and never trim it (no-op elsewhere).
+void nl_keep_freed_memory(void);
+
 #endif

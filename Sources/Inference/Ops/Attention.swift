@@ -15,38 +15,36 @@ func multiHeadAttention(
     }
 }
 
+/// Work is split into (head, query block) tasks shared by two workers, each running single-threaded
+/// GEMMs and its own softmax on a cache-sized score block. (Two-threaded GEMMs with a separate
+/// softmax step lose time: OpenBLAS's idle workers spin while the softmax runs.)
 private func attentionCore(
     q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int, v: UnsafePointer<Float>, ldv: Int,
     queries t: Int, keys s: Int, heads: Int, headDim d: Int, out: UnsafeMutablePointer<Float>
 ) {
     let scale = 1 / Float(d).squareRoot()
-    let block = min(t, max(64, (1 << 20) / max(s, 1)))  // about 4 MB of scores per block
-    var scores = [Float](repeating: 0, count: block * s)
-    scores.withUnsafeMutableBufferPointer { sc in
-        let p = sc.baseAddress!
-        for h in 0..<heads {
-            var row0 = 0
-            while row0 < t {
+    let block = min(t, max(16, (1 << 18) / max(s, 1)))  // about 1 MB of scores per block
+    let blocksPerHead = (t + block - 1) / block
+    let tasks = heads * blocksPerHead
+    let workers = tasks >= 4 && t * s >= 1 << 16 ? 2 : 1
+    let ptrs = UnsafeSendable((q, k, v, out))
+    if workers > 1 { setBLASThreads(1) }
+    DispatchQueue.concurrentPerform(iterations: workers) { w in
+        let (q, k, v, out) = ptrs.pointer
+        var scores = [Float](repeating: 0, count: block * s)
+        scores.withUnsafeMutableBufferPointer { sc in
+            let p = sc.baseAddress!
+            for task in stride(from: w, to: tasks, by: workers) {
+                let h = task / blocksPerHead, row0 = (task % blocksPerHead) * block
                 let rows = min(block, t - row0)
                 gemm(transB: true, m: rows, n: s, k: d, alpha: scale, q + row0 * ldq + h * d, lda: ldq,
                      k + h * d, ldb: ldk, p, ldc: s)
-                softmaxRows(p, rows: rows, cols: s)
+                nl_softmax_rows(p, rows, s)
                 gemm(m: rows, n: d, k: s, p, lda: s, v + h * d, ldb: ldv, out + row0 * heads * d + h * d, ldc: heads * d)
-                row0 += rows
             }
         }
     }
-}
-
-/// Numerically stable softmax of each row, in place; large blocks are split over two threads
-/// (the GEMMs around it already use both cores through OpenBLAS).
-func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-    let parts = rows * cols >= 1 << 16 && rows >= 2 ? 2 : 1
-    let x = UnsafeSendable(x)
-    DispatchQueue.concurrentPerform(iterations: parts) { p in
-        let r0 = rows * p / parts, r1 = rows * (p + 1) / parts
-        nl_softmax_rows(x.pointer + r0 * cols, r1 - r0, cols)
-    }
+    if workers > 1 { setBLASThreads(blasThreads) }
 }
 
 /// A pointer handed to worker threads that write disjoint ranges.

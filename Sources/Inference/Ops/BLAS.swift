@@ -13,8 +13,19 @@ func gemm(
         Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
-/// Number of threads OpenBLAS uses for GEMM.
-public func setBLASThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+/// Threads the U-Net's GEMMs use (OpenBLAS's own default is every core).
+nonisolated(unsafe) private(set) var blasThreads = Int(openblas_get_num_threads())
+
+/// Sets the number of threads OpenBLAS uses for GEMM.
+public func setBLASThreads(_ n: Int) {
+    openblas_set_num_threads(Int32(n))
+}
+
+/// Sets the default thread count the U-Net restores after single-threaded sections.
+public func configureBLASThreads(_ n: Int) {
+    blasThreads = n
+    setBLASThreads(n)
+}
 
 /// OpenBLAS's name for the kernel set it picked on this CPU (e.g. "SkylakeX").
 public func blasCoreName() -> String { String(cString: openblas_get_corename()) }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Synchronization
 
@@ -14,3 +15,8 @@ enum Scratch {
         }
     }
 }
+
+/// Keeps freed activation buffers in the heap instead of returning them to the OS, so that the
+/// next layer's same-sized tensors do not page-fault again (glibc otherwise mmaps and unmaps
+/// every buffer over its adaptive threshold). Process-wide; the CLI calls it once at start-up.
+public func keepFreedMemoryForReuse() { nl_keep_freed_memory() }

@@ -1,0 +1,46 @@
+/// An 8-bit image in memory: `channels` interleaved bytes per pixel (1 = gray, 3 = RGB), row-major.
+public struct Image8: Sendable, Equatable {
+    public var width: Int
+    public var height: Int
+    public var channels: Int
+    public var pixels: [UInt8]
+
+    public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
+        precondition(pixels.count == width * height * channels, "pixel buffer does not match \(width)×\(height)×\(channels)")
+        self.width = width
+        self.height = height
+        self.channels = channels
+        self.pixels = pixels
+    }
+
+    /// The `width` × `height` region whose upper-left corner is (`left`, `top`).
+    public func cropped(left: Int, top: Int, width w: Int, height h: Int) -> Image8 {
+        precondition(left >= 0 && top >= 0 && left + w <= width && top + h <= height, "crop outside the image")
+        var out = [UInt8](repeating: 0, count: w * h * channels)
+        for y in 0..<h {
+            let src = ((top + y) * width + left) * channels
+            out[(y * w * channels)..<((y + 1) * w * channels)] = pixels[src..<(src + w * channels)]
+        }
+        return Image8(width: w, height: h, channels: channels, pixels: out)
+    }
+
+    /// The largest centred square (offsets floored, like `(w - s) // 2` in Python).
+    public func centerSquare() -> Image8 {
+        let side = min(width, height)
+        return cropped(left: (width - side) / 2, top: (height - side) / 2, width: side, height: side)
+    }
+}
+
+public enum ImageIOError: Error, CustomStringConvertible {
+    case decode(String, String)
+    case encode(String)
+    case unsupportedFormat(String)
+
+    public var description: String {
+        switch self {
+        case .decode(let f, let why): "\(f): cannot decode image: \(why)"
+        case .encode(let why): "cannot encode image: \(why)"
+        case .unsupportedFormat(let f): "\(f): unsupported image format (PNG and JPEG are supported)"
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import GRDB
+
+/// The label database: one SQLite file (WAL, foreign keys on, synchronous=FULL) plus a folder of
+/// feature files beside it. Safe to share between tasks: GRDB serialises writes and lets reads
+/// run concurrently.
+public struct LabelStore: Sendable {
+    /// Path of the SQLite file.
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    /// A database carrying a migration this version does not know is refused, untouched.
+    public init(path: String) throws {
+        self.path = path
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        // Concurrent CLI commands and the server may share the file: wait for locks, do not fail.
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            // FULL: every commit fsyncs the WAL, so an acknowledged write survives a crash of
+            // the process and of the machine (NORMAL would only survive the former).
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        pool = try DatabasePool(path: path, configuration: config)
+        try Self.migrate(pool, path: path)
+    }
+
+    /// Applies the embedded migrations (copies of `migrations/*.sql`) in order.
+    static func migrate(_ writer: any DatabaseWriter, path: String, upTo last: String? = nil) throws {
+        let migrator = makeMigrator()
+        let unknown = try writer.read { db in try migrator.appliedIdentifiers(db).subtracting(migrator.migrations) }
+        guard unknown.isEmpty else { throw LabelStoreError.newerSchema(path: path, unknown: unknown.sorted()) }
+        if let last { try migrator.migrate(writer, upTo: last) } else { try migrator.migrate(writer) }
+    }
+
+    static func makeMigrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for (id, sql) in embeddedMigrations {
+            migrator.registerMigration(id) { db in try db.execute(sql: sql) }
+        }
+        return migrator
+    }
+
+    /// Identifiers of the migrations recorded in the database, in order.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in try Self.makeMigrator().appliedMigrations(db) }
+    }
+
+    /// Identifiers of every migration this version knows, in order.
+    public static var knownMigrations: [String] { embeddedMigrations.map(\.id) }
+
+    /// The folder that holds the database file.
+    public var folder: String {
+        let f = (path as NSString).deletingLastPathComponent
+        return f.isEmpty ? "." : f
+    }
+
+    /// Resolves a path stored relative to the database's folder.
+    public func resolve(_ stored: String) -> String {
+        stored.hasPrefix("/") ? stored : folder + "/" + stored
+    }
+
+    /// `normlab.sqlite` → `normlab.features`: the folder of this database's feature runs.
+    var featureFolderName: String {
+        ((path as NSString).lastPathComponent as NSString).deletingPathExtension + ".features"
+    }
+}
+
+extension LabelStore {
+    /// Opens a database migrated only up to `last` (tests of upgrades from older schemas).
+    public static func openForTesting(path: String, upTo last: String) throws -> DatabasePool {
+        let pool = try DatabasePool(path: path)
+        try migrate(pool, path: path, upTo: last)
+        return pool
+    }
+
+    /// Direct read access for tools and tests that query the schema themselves.
+    public var reader: any DatabaseReader { pool }
+}
