@@ -9,9 +9,7 @@ struct LabelerSession {
     let database: LabelDatabase
 
     /// Screenshots are kept (unlike the rest of the temporary folder) so a human can look at them.
-    static let artifacts = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent(".build/test-artifacts/WebLabeler")
+    static let artifacts = Normlab.packageRoot.appendingPathComponent(".build/test-artifacts/WebLabeler")
 
     func enterAnnotator() async throws {
         try await page.click(at: try await page.rect(of: "#annotator").center)

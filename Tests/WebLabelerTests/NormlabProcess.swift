@@ -16,6 +16,9 @@ enum Normlab {
         return folder.appendingPathComponent("normlab")
     }
 
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
     /// Runs `normlab args…` to completion; a non-zero exit throws with what it printed.
     @discardableResult
     static func run(_ arguments: [String]) throws -> String {
@@ -50,6 +53,8 @@ final class LabelServer: @unchecked Sendable { // Process is only started and st
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = Normlab.executable
         process.arguments = ["serve", "--db", database.path, "--host", "127.0.0.1", "--port", "\(port)"]
+        // From the package root, as a user runs it there: the server finds WebLabeler/ beside it.
+        process.currentDirectoryURL = Normlab.packageRoot
         process.standardOutput = try FileHandle(forWritingTo: log)
         process.standardError = process.standardOutput
         try process.run()
