@@ -28,7 +28,8 @@ function applyLocally(index, annotation, present) {
   emit("image", "progress");
 }
 
-// `existing` is the annotation being removed (kept whole so undo restores its annotator), or null.
+// `existing` is the annotation being removed (kept whole so undo restores its annotator and
+// source), or null; `annotator` is the person at the keyboard.
 export function toggleAnnotationOp(target, existing, annotator) {
   const run = state.run.name, index = state.index;
   const annotation = existing ?? { ...target, annotator, source: "manual" };
@@ -39,7 +40,7 @@ export function toggleAnnotationOp(target, existing, annotator) {
   };
   const remove = async () => {
     await bringUp(run, index);
-    await api.removeAnnotation(run, index, annotation);
+    await api.removeAnnotation(run, index, annotation, annotator);
     applyLocally(index, annotation, false);
   };
   return existing ? { apply: remove, revert: add } : { apply: add, revert: remove };

@@ -114,11 +114,14 @@ export const api = {
   async norms(run, index, width, height) {
     return normalizeNorms(await json("GET", `${imagePath(run, index)}/norms`), width, height);
   },
-  addAnnotation(run, index, { x, y, kind, annotator }) {
-    return json("POST", `${imagePath(run, index)}/annotations`, { x, y, kind, annotator });
+  // `source` is sent only when restoring a removed annotation (undo), so it comes back as it was.
+  addAnnotation(run, index, { x, y, kind, annotator, source }) {
+    return json("POST", `${imagePath(run, index)}/annotations`, { x, y, kind, annotator, source });
   },
-  async removeAnnotation(run, index, { x, y, kind }) {
-    await request("DELETE", `${imagePath(run, index)}/annotations?x=${x}&y=${y}&kind=${enc(kind)}`);
+  // `annotator` is who removes it: the server's history records it.
+  async removeAnnotation(run, index, { x, y, kind }, annotator) {
+    const query = `x=${x}&y=${y}&kind=${enc(kind)}&annotator=${enc(annotator)}`;
+    await request("DELETE", `${imagePath(run, index)}/annotations?${query}`);
   },
   async setReviewed(run, index, reviewed, annotator) {
     await request("PUT", `${imagePath(run, index)}/reviewed`, { reviewed, annotator });

@@ -51,7 +51,7 @@ struct BrowserPage: Sendable {
 
     /// Polls `condition` (a JS boolean expression) until it holds; the UI updates asynchronously.
     /// While a page is still loading the expression may throw (no body yet): that counts as false.
-    func waitUntil(_ condition: String, timeout: Duration = .seconds(10)) async throws {
+    func waitUntil(_ condition: String, timeout: Duration = .seconds(20)) async throws {
         let deadline = ContinuousClock.now + timeout
         let guarded = "(() => { try { return Boolean(\(condition)); } catch { return false; } })()"
         while ContinuousClock.now < deadline {
