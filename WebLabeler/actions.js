@@ -2,7 +2,7 @@
 // marking an image "reviewed, no anomaly". Each operation remembers its run and image, so undoing
 // a change made on another image first brings that image back on screen, then reverts it there.
 
-import { api } from "./api.js";
+import { api } from "./backend.js";
 import { state, emit, syncCurrentImage } from "./state.js";
 import { selectRun, show } from "./nav.js";
 import { sameTarget } from "./normmap.js";

@@ -1,7 +1,7 @@
 // Loading runs and images, and moving between images (filters, next/prev, next unlabeled, jump).
 // The position lives in the URL hash (#run=NAME&i=INDEX), so reloading or sharing a link keeps it.
 
-import { api } from "./api.js";
+import { api } from "./backend.js";
 import { state, emit, remember } from "./state.js";
 
 let loadSerial = 0; // a newer image load makes older in-flight loads drop their results

@@ -47,7 +47,8 @@ struct LabelerSession {
 /// Imports `fixtures`, serves them, opens the labeler on the first run and runs `body`; always
 /// cleans up, and fails the test on any uncaught JavaScript exception in the page.
 func withLabeler(
-    fixtures: [FeatureFixture], sourceImages: Bool = false, _ body: (LabelerSession) async throws -> Void
+    fixtures: [FeatureFixture], sourceImages: Bool = false, token: String? = nil,
+    _ body: (LabelerSession) async throws -> Void
 ) async throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("normlab-web-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -55,11 +56,12 @@ func withLabeler(
     let database = folder.appendingPathComponent("labels.sqlite")
     for f in fixtures { try f.importInto(database: database, folder: folder, sourceImages: sourceImages) }
 
-    let server = try await LabelServer(database: database)
+    let server = try await LabelServer(database: database, token: token)
     defer { server.stop() }
     let chromium = try await Chromium()
     do {
-        let page = try await chromium.openPage("\(server.baseURL)/#run=\(fixtures[0].run)&i=0")
+        let query = token.map { "?token=\($0)" } ?? ""
+        let page = try await chromium.openPage("\(server.baseURL)/\(query)#run=\(fixtures[0].run)&i=0")
         try await page.waitUntil("document.body.dataset.ready === '1'", timeout: .seconds(20))
         try await body(LabelerSession(server: server, page: page, database: try LabelDatabase(database)))
         #expect(chromium.devtools.exceptions.isEmpty, "JavaScript exceptions: \(chromium.devtools.exceptions)")

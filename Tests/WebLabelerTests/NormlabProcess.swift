@@ -46,13 +46,17 @@ final class LabelServer: @unchecked Sendable { // Process is only started and st
     private let process = Process()
     private let log: URL
 
-    init(database: URL) async throws {
+    let token: String?
+
+    init(database: URL, token: String? = nil) async throws {
+        self.token = token
         port = try Self.freePort()
         baseURL = "http://127.0.0.1:\(port)"
         log = database.deletingLastPathComponent().appendingPathComponent("serve.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = Normlab.executable
         process.arguments = ["serve", "--db", database.path, "--host", "127.0.0.1", "--port", "\(port)"]
+        if let token { process.arguments! += ["--token", token] }
         // From the package root, as a user runs it there: the server finds WebLabeler/ beside it.
         process.currentDirectoryURL = Normlab.packageRoot
         process.standardOutput = try FileHandle(forWritingTo: log)
@@ -73,9 +77,10 @@ final class LabelServer: @unchecked Sendable { // Process is only started and st
     }
 
     private func waitUntilServing() async throws {
-        let url = URL(string: "\(baseURL)/api/runs")!
+        var request = URLRequest(url: URL(string: "\(baseURL)/api/runs")!)
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
         for _ in 0..<300 {
-            if let (_, response) = try? await URLSession.shared.data(from: url),
+            if let (_, response) = try? await URLSession.shared.data(for: request),
                (response as? HTTPURLResponse)?.statusCode == 200 { return }
             guard process.isRunning else { throw CDPError("normlab serve exited early:\n\(output)") }
             try await Task.sleep(for: .milliseconds(100))

@@ -107,6 +107,27 @@ struct WebLabelerBrowserTests {
         }
     }
 
+    /// `serve --token`: the page passes `?token=` on as a bearer token; without it, the server's
+    /// 401 message is on screen rather than an empty page.
+    @Test func tokenFromThePageURLIsSentAndAMissingOneIsExplained() async throws {
+        let fixture = FeatureFixture(run: "guarded", count: 2, height: 32, width: 32, patches: [(1, 4, 4)])
+        try await withLabeler(fixtures: [fixture], token: "s3cret") { session in
+            let page = session.page
+            try await session.enterAnnotator()
+            let map = try await NormMap(page: page, width: 32, height: 32)
+            try await page.click(at: map.center(4, 4))
+            try await session.waitForAnnotationCount(1)
+            #expect(try session.database.annotations(run: "guarded").count == 1)
+
+            try await page.navigate("\(session.server.baseURL)/#run=guarded&i=0") // no ?token=
+            try await page.waitUntil("!document.getElementById('error').hidden")
+            let message = try await page.string("text('error-text')")
+            #expect(message.contains("GET /api/runs failed (401"), "\(message)")
+            #expect(message.contains("token"), "\(message)")
+            try await session.screenshot(page, "error-401")
+        }
+    }
+
     @Test func everyGridSizeLinesUpAndSnaps() async throws {
         let fixtures = [
             FeatureFixture(run: "sd21", count: 2, height: 48, width: 48, patches: [(0, 30, 12)]),

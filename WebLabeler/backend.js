@@ -1,4 +1,5 @@
-// HTTP client for the normlab API (issue 5, "HTTP API").
+// HTTP client for the normlab API (issue 5, "HTTP API"). Not named api.js on purpose: a static
+// file whose path starts with "/api" would be caught by the server's API token check.
 // Every call goes through `request` so the optional bearer token and the error format are handled
 // in one place. Images are fetched as blobs too (not via <img src>) because an <img> cannot send
 // an Authorization header when the server runs with --token.
