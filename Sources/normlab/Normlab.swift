@@ -9,6 +9,9 @@ struct Normlab: AsyncParsableCommand {
             Extract representations with a Swift U-Net, label 2x2 high-norm patches in a browser,
             detect anomalies with a mean anomaly token, and exchange labels as NumPy files.
             """,
-        subcommands: [UNetCommand.self, BenchCommand.self]
+        subcommands: [
+            UNetCommand.self, BenchCommand.self,
+            DatasetCommand.self, FeaturesCommand.self, LabelsCommand.self, ServeCommand.self, DemoCommand.self,
+        ]
     )
 }

@@ -1,0 +1,92 @@
+import Foundation
+import Hummingbird
+import LabelStore
+import NIOCore
+
+/// An API failure answered as `{"error": "<what went wrong>"}` with its status.
+public struct APIError: HTTPResponseError, CustomStringConvertible {
+    public let status: HTTPResponse.Status
+    public let message: String
+
+    public init(_ status: HTTPResponse.Status, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    public var description: String { message }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = try JSONSerialization.data(withJSONObject: ["error": message], options: [.sortedKeys])
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+}
+
+/// Turns every error into a JSON error response, so clients always get a body naming the problem.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            throw Self.apiError(error, request: request)
+        }
+    }
+
+    static func apiError(_ error: any Error, request: Request) -> APIError {
+        switch error {
+        case let e as APIError: return e
+        case let e as LabelStoreError: return APIError(status(e), e.description)
+        case is NIOTooManyBytesError: return APIError(.contentTooLarge, "request body too large")
+        case let e as HTTPError where e.status == .notFound:
+            return APIError(.notFound, "no such route or file: \(request.method) \(request.uri.path)")
+        case let e as HTTPError: return APIError(e.status, e.body ?? e.status.reasonPhrase)
+        case let e as any HTTPResponseError: return APIError(e.status, e.status.reasonPhrase)
+        default: return APIError(.internalServerError, "internal error: \(error)")
+        }
+    }
+
+    static func status(_ e: LabelStoreError) -> HTTPResponse.Status {
+        switch e {
+        case .unknownRun, .unknownDataset, .imageOutOfRange: .notFound
+        case .duplicateRun, .duplicateDataset: .conflict
+        case .newerSchema: .internalServerError
+        default: .badRequest
+        }
+    }
+}
+
+/// Static files must stay inside the web folder: refuse `..` segments and encoded separators
+/// before any handler sees the path.
+struct PathGuardMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let raw = request.uri.path.lowercased()
+        let decoded = raw.removingPercentEncoding ?? raw
+        let bad = raw.contains("%2f") || raw.contains("%5c") || raw.contains("%00") || raw.contains("\\")
+            || decoded.split(separator: "/").contains("..")
+        guard !bad else { throw APIError(.badRequest, "illegal path '\(request.uri.path)': '..' and encoded separators are not allowed") }
+        return try await next(request, context)
+    }
+}
+
+/// With `--token`, every `/api` call must present it (Bearer header or `token` query parameter).
+struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
+    let token: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.uri.path.hasPrefix("/api") else { return try await next(request, context) }
+        let header = request.headers[.authorization].map { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : "" }
+        let presented = header ?? request.uri.queryParameters.get("token") ?? ""
+        guard constantTimeEqual(presented, token) else {
+            throw APIError(.unauthorized, "missing or wrong API token (send 'Authorization: Bearer <token>' or '?token=<token>')")
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Compares without an early exit, so timing does not reveal how much of a guess was right.
+func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    let x = Array(a.utf8), y = Array(b.utf8)
+    var diff = UInt8(x.count == y.count ? 0 : 1)
+    for i in 0..<max(x.count, y.count) { diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0) }
+    return diff == 0
+}
