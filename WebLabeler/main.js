@@ -169,6 +169,10 @@ guard(async () => {
   try {
     await loadRuns();
     if (!state.runs.length) view.showEmpty("No runs yet. Import features with `normlab features import`, or run `normlab demo`.");
+  } catch (e) {
+    const hint = e.status === 401 ? " This server needs its token: open the page as /?token=…" : "";
+    view.showEmpty(`The labeler could not load its runs.${hint}`);
+    throw e; // guard() puts the server's message on the banner
   } finally {
     document.body.dataset.ready = "1";
   }

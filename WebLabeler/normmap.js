@@ -50,6 +50,7 @@ export class PanelView {
       if (p.img.src?.startsWith("blob:")) URL.revokeObjectURL(p.img.src);
       if (url) p.img.src = url; else p.img.removeAttribute("src");
     }
+    this.norm.root.hidden = !normURL; // both stay hidden until the first image has loaded
     this.source.root.hidden = !sourceURL;
     this.layout();
   }

@@ -62,13 +62,13 @@ export function renderImage() {
     (state.sourceURL ? "" : "no source image (features only)");
   const count = state.annotations.length;
   const el = $("image-state");
-  const [cls, text] = count > 0 ? ["anomalies", `${count} ${plural(count, "anomaly", "anomalies")}`]
+  const [cls, text] = state.index === null ? ["", ""] : count > 0 ? ["anomalies", `${count} ${plural(count, "anomaly", "anomalies")}`]
     : img?.reviewed ? ["reviewed", "reviewed — no anomaly"]
     : ["unlabeled", "not looked at yet"];
   el.className = `state ${cls}`;
   el.textContent = text;
   const btn = $("reviewed");
-  btn.disabled = count > 0;
+  btn.disabled = count > 0 || state.index === null;
   btn.classList.toggle("on", Boolean(img?.reviewed) && count === 0);
   btn.textContent = img?.reviewed && count === 0 ? "✓ reviewed (R to undo)" : "✓ reviewed, no anomaly";
   renderAnnotations();

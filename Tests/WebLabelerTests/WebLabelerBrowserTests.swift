@@ -124,6 +124,7 @@ struct WebLabelerBrowserTests {
             let message = try await page.string("text('error-text')")
             #expect(message.contains("GET /api/runs failed (401"), "\(message)")
             #expect(message.contains("token"), "\(message)")
+            #expect(try await page.string("text('empty')").contains("/?token="))
             try await session.screenshot(page, "error-401")
         }
     }
