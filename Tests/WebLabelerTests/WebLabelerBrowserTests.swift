@@ -155,6 +155,14 @@ struct WebLabelerBrowserTests {
                     .init(image: 0, x: f.width - 2, y: f.height - 2, kind: "patch2x2", annotator: Self.annotator),
                 ])
             }
+            // C switches the colour map: the server renders viridis and nothing complains.
+            let before = try await page.string("document.getElementById('norm-img').src")
+            try await page.press(.letter("c"))
+            try await page.waitUntil(
+                "document.getElementById('norm-img').src !== '\(before)' && document.body.dataset.pending === '0'")
+            #expect(try await page.evaluate("document.getElementById('error').hidden") as? Bool == true)
+            #expect(try await page.string("document.getElementById('colormap').value") == "viridis")
+            try await session.screenshot(page, "labeler-viridis")
         }
     }
 }
