@@ -74,6 +74,23 @@ const actions = {
     await undo.run(reviewedOp(marking, state.annotator.trim()));
     if (marking) { const n = neighbour(1); if (n !== undefined) await show(n); }
   }),
+  // Keyboard cursor (STYLE: precise, keyboard-only labeling): moves the hover cell on the norm
+  // map by one patch (or one token in point mode), starting from the centre.
+  nudge(direction) {
+    if (!state.run || state.index === null) return;
+    const [dx, dy] = { up: [0, -1], down: [0, 1], left: [-1, 0], right: [1, 0] }[direction];
+    const step = state.mode === "point" ? 1 : 2;
+    const { width, height } = state.run;
+    const from = state.hover ?? { x: Math.floor(width / 2), y: Math.floor(height / 2) };
+    const clamp = (v, size) => Math.max(0, Math.min(size - 1, v));
+    panel.hoverPanel = "norm";
+    panel.hoverKind = state.mode;
+    panel.handlers.onHover({ x: clamp(from.x + dx * step, width), y: clamp(from.y + dy * step, height) });
+  },
+  toggleCursor() {
+    const target = panel.hoverTarget;
+    if (target) guard(() => toggle(target));
+  },
   jump: () => { $("jump").focus(); $("jump").select(); },
   mode() { setMode(state.mode === "point" ? "patch2x2" : "point"); },
   colormap() { setColormap(COLORMAPS[(COLORMAPS.indexOf(state.colormap) + 1) % COLORMAPS.length]); },

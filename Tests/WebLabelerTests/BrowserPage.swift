@@ -139,6 +139,7 @@ struct Key: Sendable {
 
     static let arrowRight = Key(key: "ArrowRight", code: "ArrowRight", keyCode: 39, text: nil)
     static let arrowLeft = Key(key: "ArrowLeft", code: "ArrowLeft", keyCode: 37, text: nil)
+    static let space = Key(key: " ", code: "Space", keyCode: 32, text: " ")
     static let home = Key(key: "Home", code: "Home", keyCode: 36, text: nil)
     static let escape = Key(key: "Escape", code: "Escape", keyCode: 27, text: nil)
     static let enter = Key(key: "Enter", code: "Enter", keyCode: 13, text: "\r")

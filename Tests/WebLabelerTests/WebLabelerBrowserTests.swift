@@ -117,7 +117,14 @@ struct WebLabelerBrowserTests {
             let map = try await NormMap(page: page, width: 32, height: 32)
             try await page.click(at: map.center(4, 4))
             try await session.waitForAnnotationCount(1)
-            #expect(try session.database.annotations(run: "guarded").count == 1)
+            // Keyboard cursor: D D moves two patches right of the pointer's cell, Space toggles.
+            try await page.press(.letter("d"))
+            try await page.press(.letter("d"))
+            try await page.waitUntil("text('ro-target') === 'add patch (8, 4)'")
+            try await page.press(.space)
+            try await session.waitForAnnotationCount(2)
+            #expect(try session.database.annotations(run: "guarded").map { [$0.x, $0.y] }.sorted { $0[0] < $1[0] }
+                    == [[4, 4], [8, 4]])
 
             try await page.navigate("\(session.server.baseURL)/#run=guarded&i=0") // no ?token=
             try await page.waitUntil("!document.getElementById('error').hidden")
