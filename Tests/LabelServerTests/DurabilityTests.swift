@@ -1,0 +1,73 @@
+import Foundation
+import Testing
+@testable import LabelStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An acknowledged write survives `kill -9` of the real `normlab serve` process.
+@Suite struct DurabilityTests {
+    /// The `normlab` executable built beside the test bundle (or $NORMLAB_BIN).
+    static var executable: String {
+        if let path = ProcessInfo.processInfo.environment["NORMLAB_BIN"] { return path }
+        let bundle = Bundle.main.bundleURL
+        let folder = bundle.pathExtension == "xctest" ? bundle.deletingLastPathComponent() : bundle
+        return folder.appendingPathComponent("normlab").path
+    }
+
+    @Test func acknowledgedWritesSurviveKill9() async throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("normlab-kill-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let db = tmp + "/db.sqlite"
+        do {
+            let store = try LabelStore(path: db)
+            try await TestServer.importRun(store, folder: tmp, name: "r", n: 4, c: 2, h: 32, w: 32)
+        }
+        try #require(FileManager.default.isExecutableFile(atPath: Self.executable), "build normlab first: \(Self.executable) missing")
+        let (process, port) = try await startServe(db: db, web: tmp)
+        let http = RawHTTP(port: port)
+        var acknowledged: [LabelRow] = []
+        for i in 0..<40 {
+            let row = LabelRow(image: i % 4, x: 2 * (i % 16), y: 2 * (i / 16))
+            let reply = try await http.post("/api/runs/r/images/\(row.image)/annotations", #"{"x":\#(row.x),"y":\#(row.y)}"#)
+            if reply.status == 201 { acknowledged.append(row) }
+        }
+        _ = try await http.put("/api/runs/r/images/3/reviewed", #"{"reviewed":true}"#)
+        kill(process.processIdentifier, SIGKILL) // right after the last acknowledgement
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+
+        let reopened = try LabelStore(path: db)
+        #expect(acknowledged.count == 40)
+        #expect(try reopened.labelRows(run: "r") == acknowledged.sorted())
+        #expect(try reopened.isReviewed(run: "r", image: 3))
+    }
+
+    /// Starts `normlab serve --port 0` and reads the bound port from its first line of output.
+    private func startServe(db: String, web: String) async throws -> (Process, Int) {
+        try "<h1>x</h1>".write(toFile: web + "/index.html", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["serve", "--db", db, "--port", "0", "--web", web]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let line = try await Task.detached {
+            var data = Data()
+            while !data.contains(UInt8(ascii: "\n")) {
+                let chunk = pipe.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                data += chunk
+            }
+            return String(decoding: data, as: UTF8.self)
+        }.value
+        guard let range = line.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+              let port = Int(line[range].split(separator: ":").last ?? "") else {
+            process.terminate()
+            throw Failure("normlab serve printed no URL: \(line)")
+        }
+        return (process, port)
+    }
+}
