@@ -28,10 +28,13 @@ function applyLocally(index, annotation, present) {
   emit("image", "progress");
 }
 
-// `existing` is the annotation being removed (kept whole so undo restores its annotator and
-// source), or null; `annotator` is the person at the keyboard.
-export function toggleAnnotationOp(target, existing, annotator) {
-  const run = state.run.name, index = state.index;
+// Toggles `target` on image `index` of `run` (both fixed at click time). Whether that adds or
+// removes is decided now, when the queue runs it; a removed annotation is kept whole so undo
+// restores its annotator and source. `annotator` is the person at the keyboard.
+export async function toggleAnnotationOp(run, index, target, annotator) {
+  const onScreen = state.run?.name === run && state.index === index;
+  const current = onScreen ? state.annotations : await api.annotations(run, index);
+  const existing = current.find((a) => sameTarget(a, target));
   const annotation = existing ?? { ...target, annotator, source: "manual" };
   const add = async () => {
     await bringUp(run, index);
@@ -46,8 +49,7 @@ export function toggleAnnotationOp(target, existing, annotator) {
   return existing ? { apply: remove, revert: add } : { apply: add, revert: remove };
 }
 
-export function reviewedOp(reviewed, annotator) {
-  const run = state.run.name, index = state.index;
+export function reviewedOp(run, index, reviewed, annotator) {
   const set = (value) => async () => {
     await bringUp(run, index);
     await api.setReviewed(run, index, value, annotator);

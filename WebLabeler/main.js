@@ -48,8 +48,8 @@ function requireAnnotator() {
 
 async function toggle(target) {
   if (state.index === null || !requireAnnotator()) return; // no image loaded (the banner says why)
-  const existing = state.annotations.find((a) => sameTarget(a, target)) ?? null;
-  await undo.run(toggleAnnotationOp(target, existing, state.annotator.trim()));
+  const run = state.run.name, index = state.index, annotator = state.annotator.trim();
+  await undo.run(() => toggleAnnotationOp(run, index, target, annotator));
 }
 
 const go = (index) => index !== undefined && guard(() => show(index));
@@ -71,7 +71,8 @@ const actions = {
       return view.showError("This image has anomalies marked; remove them first to mark it “no anomaly”.");
     }
     const marking = !img.reviewed;
-    await undo.run(reviewedOp(marking, state.annotator.trim()));
+    const run = state.run.name, index = state.index, annotator = state.annotator.trim();
+    await undo.run(() => reviewedOp(run, index, marking, annotator));
     if (marking) { const n = neighbour(1); if (n !== undefined) await show(n); }
   }),
   // Keyboard cursor (STYLE: precise, keyboard-only labeling): moves the hover cell on the norm

@@ -15,9 +15,13 @@ export class UndoStack {
   get canUndo() { return this.done.length > 0; }
   get canRedo() { return this.undone.length > 0; }
 
-  // Runs `op` and records it; a new operation clears the redo stack, as everywhere else.
-  run(op) {
+  // Builds an operation with `makeOp` (async; it runs in the queue, so it sees the state left by
+  // every earlier operation: two fast clicks on one patch are an add and a remove, not two adds),
+  // applies and records it. A new operation clears the redo stack, as everywhere else.
+  run(makeOp) {
     return this.#enqueue(async () => {
+      const op = await makeOp();
+      if (!op) return;
       await op.apply();
       this.done.push(op);
       this.undone = [];

@@ -123,6 +123,11 @@ struct WebLabelerBrowserTests {
             try await page.waitUntil("text('ro-target') === 'add patch (8, 4)'")
             try await page.press(.space)
             try await session.waitForAnnotationCount(2)
+            // Two clicks on one patch without waiting in between: an add and a remove, not two adds.
+            try await page.click(at: map.center(12, 12))
+            try await page.click(at: map.center(13, 13))
+            try await page.waitUntil("document.body.dataset.pending === '0'")
+            try await session.waitForAnnotationCount(2)
             #expect(try session.database.annotations(run: "guarded").map { [$0.x, $0.y] }.sorted { $0[0] < $1[0] }
                     == [[4, 4], [8, 4]])
 
@@ -147,8 +152,10 @@ struct WebLabelerBrowserTests {
             try await session.enterAnnotator()
             for f in fixtures {
                 try await page.navigate("\(session.server.baseURL)/#run=\(f.run)&i=0")
-                try await page.waitUntil(
-                    "document.getElementById('run-picker').value === '\(f.run)' && text('image-title') === '0'")
+                // The picker changes inside the (counted) run switch, so with nothing pending the
+                // new run's first image is fully on screen.
+                try await page.waitUntil("document.getElementById('run-picker').value === '\(f.run)'"
+                    + " && document.body.dataset.pending === '0' && text('image-title') === '0'")
                 let map = try await NormMap(page: page, width: f.width, height: f.height)
                 #expect(map.cell >= 4, "\(f.run): a token should be several screen pixels, is \(map.cell)")
                 // The bottom-right token snaps to the last whole patch, also on the 40×30 grid.
