@@ -30,6 +30,16 @@ struct LabelDatabase {
         }
     }
 
+    /// (action, annotator) of the append-only history of `run`, oldest first.
+    func history(run: String) throws -> [[String]] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT h.action, h.annotator FROM annotation_history h JOIN runs r ON r.id = h.run_id
+                WHERE r.name = ? ORDER BY h.id
+                """, arguments: [run]).map { [$0[0], $0[1]] }
+        }
+    }
+
     /// Image indices of `run` marked "reviewed" (looked at), whatever their annotations.
     func reviewedImages(run: String) throws -> Set<Int> {
         try queue.read { db in

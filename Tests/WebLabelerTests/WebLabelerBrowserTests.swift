@@ -78,6 +78,10 @@ struct WebLabelerBrowserTests {
             ])
             #expect(try db.reviewedImages(run: "sd15") == [1])
             #expect(try await page.string("text('progress-text')").hasPrefix("2 / 4 labeled"))
+            // Every step, undo included, is in the history under the annotator's name.
+            let history = try db.history(run: "sd15")
+            #expect(history.map { $0[0] } == ["add", "add", "reviewed", "unreviewed", "remove", "add", "reviewed"])
+            #expect(history.allSatisfy { $0[1] == Self.annotator }, "\(history)")
 
             // Help overlay lists the shortcuts; Esc closes it.
             try await page.press(.questionMark, modifiers: Modifier.shift)
