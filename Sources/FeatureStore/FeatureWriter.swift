@@ -73,6 +73,21 @@ public final class FeatureWriter {
         written[index] = true
     }
 
+    /// Writes image `index` from float32 values (C, H, W), e.g. straight from the U-Net; values that
+    /// are not finite in float16 (NaN, ±Inf, beyond ±65504) are refused, naming the first one.
+    public func write(image index: Int, floats: UnsafeBufferPointer<Float>) throws {
+        var half = [Float16](repeating: 0, count: floats.count)
+        for i in 0..<floats.count {
+            half[i] = Float16(floats[i])
+            if !half[i].isFinite {
+                let t = i % shape.tokensPerImage
+                throw FeatureStoreError.notFinite(folder, image: index, channel: i / shape.tokensPerImage,
+                                                  x: t % shape.width, y: t / shape.width, value: "\(floats[i])")
+            }
+        }
+        try half.withUnsafeBufferPointer { try write(image: index, values: $0) }
+    }
+
     /// Makes every slot written so far durable, then records them in `progress.bin`. The order
     /// matters: the progress file never claims a slot whose data could still be lost.
     public func sync() throws {

@@ -24,10 +24,11 @@ public struct Image8: Sendable, Equatable {
         return Image8(width: w, height: h, channels: channels, pixels: out)
     }
 
-    /// The largest centred square (offsets floored, like `(w - s) // 2` in Python).
+    /// The centred square of the paper's dataset script: box `(w//2 − s//2, h//2 − s//2, w//2 + s//2,
+    /// h//2 + s//2)` with `s = min(w, h)`, so an odd `s` loses one row or column (side 2·(s//2)).
     public func centerSquare() -> Image8 {
-        let side = min(width, height)
-        return cropped(left: (width - side) / 2, top: (height - side) / 2, width: side, height: side)
+        let half = min(width, height) / 2
+        return cropped(left: width / 2 - half, top: height / 2 - half, width: 2 * half, height: 2 * half)
     }
 }
 

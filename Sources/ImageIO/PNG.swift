@@ -9,11 +9,19 @@ public enum PNG {
         defer { png_image_free(&image) }
         let begun = data.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
         guard begun != 0 else { throw ImageIOError.decode(name, message(image)) }
-        image.format = UInt32(PNG_FORMAT_RGB)
+        // Read RGBA and drop alpha afterwards: asking libpng for RGB would composite transparent pixels
+        // onto a background, while Pillow's convert('RGB') (the reference) simply discards alpha.
+        image.format = UInt32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)  // PNG_FORMAT_RGBA
         let width = Int(image.width), height = Int(image.height)
-        var pixels = [UInt8](repeating: 0, count: width * height * 3)
-        let done = pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
+        var rgba = [UInt8](repeating: 0, count: width * height * 4)
+        let done = rgba.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
         guard done != 0 else { throw ImageIOError.decode(name, message(image)) }
+        var pixels = [UInt8](repeating: 0, count: width * height * 3)
+        for i in 0..<(width * height) {
+            pixels[3 * i] = rgba[4 * i]
+            pixels[3 * i + 1] = rgba[4 * i + 1]
+            pixels[3 * i + 2] = rgba[4 * i + 2]
+        }
         return Image8(width: width, height: height, channels: 3, pixels: pixels)
     }
 

@@ -15,7 +15,7 @@ struct LabelAPI: Sendable {
         /// List runs with their labeling progress.
         api.get("runs") { _, _ in try json(try store.runSummaries()) }
         /// One run.
-        api.get("runs/:run") { _, c in try json(try store.runSummaries().first { $0.name == (try c.parameters.require("run")) } ?? { throw LabelStoreError.unknownRun(try c.parameters.require("run")) }()) }
+        api.get("runs/:run", use: run)
         /// A run's images, filtered: all | unlabeled | labeled | anomalies.
         api.get("runs/:run/images", use: images)
         api.get("runs/:run/images/:index/norm.png", use: normPNG)
@@ -30,6 +30,12 @@ struct LabelAPI: Sendable {
     }
 
     // MARK: - Reads
+
+    @Sendable func run(_ request: Request, _ c: LabelContext) async throws -> Response {
+        let name = try c.parameters.require("run")
+        guard let summary = try store.runSummaries().first(where: { $0.name == name }) else { throw LabelStoreError.unknownRun(name) }
+        return try json(summary)
+    }
 
     @Sendable func images(_ request: Request, _ c: LabelContext) async throws -> Response {
         let text = request.uri.queryParameters.get("filter") ?? "all"

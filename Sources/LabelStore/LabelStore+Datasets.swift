@@ -83,6 +83,9 @@ extension LabelStore {
             try Data(png).write(to: URL(fileURLWithPath: staging + "/" + out))
             entries.append((out, sha256Hex(png)))
         }
+        guard !entries.isEmpty else {
+            throw LabelStoreError.badInput("\(folder): every image is smaller than --min-side \(preparation.minSide ?? 0); nothing to add")
+        }
         guard Set(entries.map(\.0)).count == entries.count else {
             throw LabelStoreError.badInput("\(folder): two images share a base name (e.g. a.jpg and a.png); prepared files would collide")
         }

@@ -9,7 +9,8 @@ extension LabelStore {
     /// with N imageless entries if missing). All checks happen before anything is stored; the
     /// feature files are published and the run row inserted only when everything succeeded.
     @discardableResult
-    public func importFeatures(file: String, dataset: String, run: String, metadata: [String: String] = [:]) async throws -> Run {
+    public func importFeatures(file: String, dataset: String, run: String, position: String = "",
+                               metadata: RunMetadata = RunMetadata()) async throws -> Run {
         try checkName(run, what: "run")
         try checkName(dataset, what: "dataset")
         let shape = try FeatureImport.inspect(path: file)
@@ -19,10 +20,10 @@ extension LabelStore {
         defer { try? FileManager.default.removeItem(atPath: staging) }
         try FeatureImport.run(path: file, into: staging)
         var meta = metadata
-        meta["source"] = meta["source"] ?? "import"
-        meta["sourceFile"] = meta["sourceFile"] ?? (file as NSString).lastPathComponent
-        meta["normlabVersion"] = normlabVersion
-        return try await registerRun(name: run, dataset: dataset, shape: shape, staging: staging, relative: relative, metadata: meta)
+        meta.source = meta.source ?? "import"
+        meta.sourceFile = meta.sourceFile ?? (file as NSString).lastPathComponent
+        return try await registerRun(name: run, dataset: dataset, shape: shape, staging: staging, relative: relative,
+                                     position: position, metadata: meta)
     }
 
     private func checkRunCanBeAdded(run: String, dataset: String, count: Int, file: String) async throws {
@@ -39,9 +40,11 @@ extension LabelStore {
     /// Moves a finished feature folder into place and records the run, in one transaction.
     /// Called by `features import` and (issue 4) by `normlab extract` when a run is complete.
     public func registerRun(name: String, dataset: String, shape: FeatureShape, staging: String, relative: String,
-                            position: String = "", metadata: [String: String]) async throws -> Run {
+                            position: String = "", metadata: RunMetadata) async throws -> Run {
         let final = resolve(relative)
-        let metaJSON = String(decoding: try JSONSerialization.data(withJSONObject: metadata, options: [.sortedKeys]), as: UTF8.self)
+        var metadata = metadata
+        metadata.normlabVersion = normlabVersion
+        let metaJSON = try metadata.json()
         return try await pool.write { db in
             let datasetID = try Self.datasetForRun(db, name: dataset, count: shape.count)
             try db.execute(sql: """

@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (run them with `swift run -c release normlab bench …`).",
-        subcommands: [UNetBench.self])
+        subcommands: [UNetBench.self, LabelingBench.self])
 }
 
 /// `normlab bench unet`: a full-size U-Net from a config with seeded random weights, timed.
@@ -73,14 +73,20 @@ struct UNetBench: ParsableCommand {
         let rss = peakRSSMiB()
         log(String(format: "median %.3f s, min %.3f s (warm-up %.3f s), %.1f GFLOP, %.1f GFLOP/s at the median, peak RSS %.0f MiB",
                    median, minimum, warmup, flop / 1e9, flop / 1e9 / median, rss))
-        var perKind: [String: Double] = [:]
+        var perKind: [String: [String: Double]] = [:]
         if profile {
+            // The sgemm rate of a 3x3 convolution-sized product, measured now, as the yardstick.
+            let sgemm = measureSGEMM(m: 1280, n: 1024, k: 11520)
             Profile.reset(timing: true)
             let total = try once()
-            for (kind, s) in Profile.seconds {
-                perKind[kind.name] = s
-                log(String(format: "  %-12@ %6.3f s  %5.1f%%", kind.name as NSString, s, 100 * s / total))
+            log(String(format: "per op kind (one more run, %.3f s; cblas_sgemm 1280x1024x11520 now: %.0f GFLOP/s):", total, sgemm))
+            for (kind, s, f) in Profile.byKind {
+                let rate = s > 0 ? Double(f) / s / 1e9 : 0
+                perKind[kind.name] = ["seconds": s, "gflop": Double(f) / 1e9, "gflops": rate]
+                log(String(format: "  %-12@ %6.3f s  %5.1f%%  %7.1f GFLOP  %6.1f GFLOP/s%@", kind.name as NSString, s, 100 * s / total,
+                           Double(f) / 1e9, rate, (f > 0 ? String(format: "  (%.0f%% of sgemm)", 100 * rate / sgemm) : "") as NSString))
             }
+            perKind["sgemm_reference"] = ["gflops": sgemm]
             Profile.reset(timing: false)
         }
         if json {

@@ -78,7 +78,8 @@ struct DemoData {
         try synthetic.write(to: writer)
         try writer.finish()
         _ = try await store.registerRun(name: name, dataset: dataset, shape: shape, staging: staging, relative: relative,
-                                        position: "synthetic", metadata: ["source": "synthetic demo (normlab demo)", "seed": "\(synthetic.seed)"])
+                                        position: "synthetic", metadata: RunMetadata(source: "synthetic", seed: synthetic.seed,
+                                                                      extra: ["note": "normlab demo: noise with planted 2×2 anomalies"]))
         let rows = synthetic.anomalies.flatMap { [Int64($0.image), Int64($0.x), Int64($0.y)] }
         try NPY.write(rows, shape: [synthetic.anomalies.count, 3], to: folder + "/planted_\(name).npy")
     }

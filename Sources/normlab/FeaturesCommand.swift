@@ -21,9 +21,7 @@ struct FeaturesImport: AsyncParsableCommand {
 
     func run() async throws {
         let store = try database.open()
-        var meta: [String: String] = [:]
-        if let position { meta["position"] = position }
-        let r = try await store.importFeatures(file: file, dataset: dataset, run: run, metadata: meta)
+        let r = try await store.importFeatures(file: file, dataset: dataset, run: run, position: position ?? "")
         note("run '\(r.name)': \(r.imageCount) images, \(r.channels) channels, \(r.height)×\(r.width) tokens (dataset '\(r.dataset)')")
     }
 }

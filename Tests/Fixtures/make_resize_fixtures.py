@@ -19,9 +19,10 @@ src.save(out / "source.png")
 src.save(out / "source.jpg", quality=90)
 for name in ["png", "jpg"]:
     img = Image.open(out / f"source.{name}").convert("RGB")
-    side = min(img.size)
-    left, top = (img.size[0] - side) // 2, (img.size[1] - side) // 2
-    square = img.crop((left, top, left + side, top + side))
+    # The paper's dataset-script box (an odd short side loses one row/column).
+    w, h = img.size
+    s = min(w, h)
+    square = img.crop((w // 2 - s // 2, h // 2 - s // 2, w // 2 + s // 2, h // 2 + s // 2))
     (out / f"source_{name}_rgb.raw").write_bytes(np.asarray(img).tobytes())
     for size in [32, 80]:
         (out / f"source_{name}_{size}.raw").write_bytes(np.asarray(square.resize((size, size), Image.BICUBIC)).tobytes())

@@ -77,3 +77,24 @@ enum Fixture {
         return Tensor(shape: shape, data: values)
     }
 }
+
+@Suite struct UNetBatchTests {
+    /// A batch of two gives each item exactly what a batch of one gives.
+    @Test func batchItemsMatchSingleRuns() throws {
+        let dir = try Fixture.unet("nonsquare_bf16")
+        let unet = try UNet(modelDirectory: dir)
+        let latent = try Fixture.tensor(npy: "\(dir)/latent.npy")
+        let context = try Fixture.tensor(npy: "\(dir)/context.npy")
+        let other = Tensor(shape: latent.shape, data: latent.data.reversed())
+        let batch = Tensor(shape: [2] + latent.shape.dropFirst(), data: latent.data + other.data)
+        let contexts = Tensor(shape: [2] + context.shape.dropFirst(), data: context.data + context.data)
+        let p = [try UNetPosition("up_blocks[1]", config: unet.config)]
+        let both = try #require(try unet(batch, timestep: 0, context: contexts, positions: p)[p[0]])
+        let first = try #require(try unet(latent, timestep: 0, context: context, positions: p)[p[0]])
+        let second = try #require(try unet(other, timestep: 0, context: context, positions: p)[p[0]])
+        #expect(both.shape == [2] + first.shape.dropFirst())
+        let half = first.count
+        let c0 = Compare(Array(both.data[..<half]), first.data), c1 = Compare(Array(both.data[half...]), second.data)
+        #expect(c0.maxAbsDiff <= 1e-5 * c0.maxAbsRef && c1.maxAbsDiff <= 1e-5 * c1.maxAbsRef)
+    }
+}

@@ -15,6 +15,10 @@ import Testing
             #expect(r["dataset"] as? String == "r-ds" && r["imageCount"] as? Int == 5)
             #expect(r["gridHeight"] as? Int == 6 && r["gridWidth"] as? Int == 8 && r["labeledCount"] as? Int == 0)
 
+            let one = try #require(try await s.http.get("/api/runs/big").json() as? [String: Any])
+            #expect(one["gridWidth"] as? Int == 48 && one["imageCount"] as? Int == 2)
+            #expect(try await s.http.get("/api/runs/nope").status == 404)
+
             let images = try #require(try await s.http.get("/api/runs/r/images").json() as? [[String: Any]])
             #expect(images.map { $0["index"] as? Int } == [0, 1, 2, 3, 4])
             #expect(images[0]["labeled"] as? Bool == false && images[0]["annotationCount"] as? Int == 0)

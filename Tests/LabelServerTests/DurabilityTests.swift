@@ -7,14 +7,6 @@ import Glibc
 
 /// An acknowledged write survives `kill -9` of the real `normlab serve` process.
 @Suite struct DurabilityTests {
-    /// The `normlab` executable built beside the test bundle (or $NORMLAB_BIN).
-    static var executable: String {
-        if let path = ProcessInfo.processInfo.environment["NORMLAB_BIN"] { return path }
-        let bundle = Bundle.main.bundleURL
-        let folder = bundle.pathExtension == "xctest" ? bundle.deletingLastPathComponent() : bundle
-        return folder.appendingPathComponent("normlab").path
-    }
-
     @Test func acknowledgedWritesSurviveKill9() async throws {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("normlab-kill-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
@@ -24,7 +16,7 @@ import Glibc
             let store = try LabelStore(path: db)
             try await TestServer.importRun(store, folder: tmp, name: "r", n: 4, c: 2, h: 32, w: 32)
         }
-        try #require(FileManager.default.isExecutableFile(atPath: Self.executable), "build normlab first: \(Self.executable) missing")
+        try #require(FileManager.default.isExecutableFile(atPath: normlabExecutable), "build normlab first: \(normlabExecutable) missing")
         let (process, port) = try await startServe(db: db, web: tmp)
         let http = RawHTTP(port: port)
         var acknowledged: [LabelRow] = []
@@ -48,7 +40,7 @@ import Glibc
     private func startServe(db: String, web: String) async throws -> (Process, Int) {
         try "<h1>x</h1>".write(toFile: web + "/index.html", atomically: true, encoding: .utf8)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.executableURL = URL(fileURLWithPath: normlabExecutable)
         process.arguments = ["serve", "--db", db, "--port", "0", "--web", web]
         let pipe = Pipe()
         process.standardOutput = pipe

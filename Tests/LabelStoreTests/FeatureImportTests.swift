@@ -20,6 +20,8 @@ import Testing
         let norms = try NPY.readFloats(path: store.resolve(run.featurePath) + "/norms.npy")
         #expect(norms.shape == [3, 2, 3])
         #expect(try store.dataset(named: "d").imageCount == 3)
+        let meta = try #require(run.decodedMetadata)
+        #expect(meta.source == "import" && meta.sourceFile == "f.npy" && meta.normlabVersion == normlabVersion)
     }
 
     @Test func badFilesAreRefusedAndNothingIsStored() async throws {
@@ -77,7 +79,11 @@ import Testing
         #expect(throws: (any Error).self) { try FeatureReader(folder: folder) } // not published yet
         let w = try FeatureWriter.resume(folder: folder, shape: shape)
         #expect(w.missingImages == [0, 1])
-        for i in [0, 1] { try slot.withUnsafeBufferPointer { try w.write(image: i, values: $0) } }
+        let floats: [Float] = [3, 0, 4, 1]
+        try slot.withUnsafeBufferPointer { try w.write(image: 0, values: $0) }
+        try floats.withUnsafeBufferPointer { try w.write(image: 1, floats: $0) }
+        #expect(throws: FeatureStoreError.self) { try [Float](arrayLiteral: 1, .infinity, 0, 0).withUnsafeBufferPointer { try w.write(image: 1, floats: $0) } }
+        try floats.withUnsafeBufferPointer { try w.write(image: 1, floats: $0) }
         try w.finish()
         let r = try FeatureReader(folder: folder)
         #expect(Array(r.norms(image: 2)) == [5, 1])

@@ -8,10 +8,11 @@ import Foundation
 /// Query rows are processed in blocks so the score matrix stays in cache-sized pieces.
 func multiHeadAttention(
     q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int, v: UnsafePointer<Float>, ldv: Int,
-    queries t: Int, keys s: Int, heads: Int, headDim d: Int, out: UnsafeMutablePointer<Float>
+    queries t: Int, keys s: Int, heads: Int, headDim d: Int, causal: Bool = false, out: UnsafeMutablePointer<Float>
 ) {
     Profile.time(.attention) {
-        attentionCore(q: q, ldq: ldq, k: k, ldk: ldk, v: v, ldv: ldv, queries: t, keys: s, heads: heads, headDim: d, out: out)
+        attentionCore(q: q, ldq: ldq, k: k, ldk: ldk, v: v, ldv: ldv, queries: t, keys: s, heads: heads, headDim: d,
+                      causal: causal, out: out)
     }
 }
 
@@ -20,7 +21,7 @@ func multiHeadAttention(
 /// softmax step lose time: OpenBLAS's idle workers spin while the softmax runs.)
 private func attentionCore(
     q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int, v: UnsafePointer<Float>, ldv: Int,
-    queries t: Int, keys s: Int, heads: Int, headDim d: Int, out: UnsafeMutablePointer<Float>
+    queries t: Int, keys s: Int, heads: Int, headDim d: Int, causal: Bool, out: UnsafeMutablePointer<Float>
 ) {
     let scale = 1 / Float(d).squareRoot()
     let block = min(t, max(16, (1 << 18) / max(s, 1)))  // about 1 MB of scores per block
@@ -39,7 +40,16 @@ private func attentionCore(
                 let rows = min(block, t - row0)
                 gemm(transB: true, m: rows, n: s, k: d, alpha: scale, q + row0 * ldq + h * d, lda: ldq,
                      k + h * d, ldb: ldk, p, ldc: s)
-                nl_softmax_rows(p, rows, s)
+                if causal {
+                    // Query i sees keys 0…i: softmax over that prefix, exact zeros after it.
+                    for r in 0..<rows {
+                        let visible = min(s, row0 + r + 1)
+                        nl_softmax_rows(p + r * s, 1, visible)
+                        (p + r * s + visible).update(repeating: 0, count: s - visible)
+                    }
+                } else {
+                    nl_softmax_rows(p, rows, s)
+                }
                 gemm(m: rows, n: d, k: s, p, lda: s, v + h * d, ldb: ldv, out + row0 * heads * d + h * d, ldc: heads * d)
             }
         }
@@ -81,7 +91,7 @@ public struct AttentionLayer: Sendable {
     }
 
     /// x: (B, T, dim); context: (B, S, contextDim) for cross-attention. Returns (B, T, dim).
-    public func callAsFunction(_ x: Tensor, context: Tensor? = nil) -> Tensor {
+    public func callAsFunction(_ x: Tensor, context: Tensor? = nil, causal: Bool = false) -> Tensor {
         let (b, t) = (x.shape[0], x.shape[1])
         let d = dim / heads
         var attended = Tensor(zeros: [b, t, dim])
@@ -92,7 +102,8 @@ public struct AttentionLayer: Sendable {
                     for i in 0..<b {
                         let base = f.baseAddress! + i * t * 3 * dim
                         multiHeadAttention(q: base, ldq: 3 * dim, k: base + dim, ldk: 3 * dim, v: base + 2 * dim, ldv: 3 * dim,
-                                           queries: t, keys: t, heads: heads, headDim: d, out: o.baseAddress! + i * t * dim)
+                                           queries: t, keys: t, heads: heads, headDim: d, causal: causal,
+                                           out: o.baseAddress! + i * t * dim)
                     }
                 }
             }

@@ -75,6 +75,9 @@ public struct Conv2d: Sendable {
     /// Row (c, u, v) of the column matrix holds x[c, oy·s − top + u, ox·s − left + v] for every output pixel.
     private func im2col(_ x: UnsafePointer<Float>, height h: Int, width w: Int, outHeight oh: Int, outWidth ow: Int,
                         into col: UnsafeMutablePointer<Float>) {
+        if stride == 1, padding == (kernel / 2, kernel / 2, kernel / 2, kernel / 2), oh == h, ow == w {
+            return im2colSame(x, height: h, width: w, into: col)
+        }
         let s = stride
         for c in 0..<inChannels {
             let plane = x + c * h * w
@@ -98,6 +101,42 @@ public struct Conv2d: Sendable {
                             (out + first).update(from: inRow + first, count: last - first)
                         } else {
                             for ox in first..<last { out[ox] = inRow[ox * s] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension Conv2d {
+    /// Fast path for stride-1 "same" convolutions (every 3×3 conv of the U-Net but the
+    /// downsamplers): row (c, u, v) is the whole plane shifted by (u − p)·w + (v − p), copied in
+    /// one piece, with the rows and columns that fall outside the image zeroed afterwards.
+    fileprivate func im2colSame(_ x: UnsafePointer<Float>, height h: Int, width w: Int, into col: UnsafeMutablePointer<Float>) {
+        let p = kernel / 2, n = h * w
+        for c in 0..<inChannels {
+            let plane = x + c * n
+            for u in 0..<kernel {
+                for v in 0..<kernel {
+                    let row = col + ((c * kernel + u) * kernel + v) * n
+                    let shift = (u - p) * w + (v - p)
+                    // Output pixel i reads plane[i + shift] where that index exists.
+                    let lo = max(0, -shift), hi = min(n, n - shift)
+                    if lo > 0 { row.update(repeating: 0, count: lo) }
+                    if hi < n { (row + hi).update(repeating: 0, count: n - hi) }
+                    if hi > lo { (row + lo).update(from: plane + lo + shift, count: hi - lo) }
+                    // Rows whose source row is outside the image.
+                    let dy = u - p
+                    if dy < 0 { row.update(repeating: 0, count: min(n, -dy * w)) }
+                    if dy > 0 { (row + max(0, n - dy * w)).update(repeating: 0, count: min(n, dy * w)) }
+                    // Columns whose source column is outside the image (the shifted copy wrapped them).
+                    let dx = v - p
+                    if dx != 0 {
+                        for y in 0..<h {
+                            let r = row + y * w
+                            if dx < 0 { for x in 0..<min(w, -dx) { r[x] = 0 } }
+                            else { for x in max(0, w - dx)..<w { r[x] = 0 } }
                         }
                     }
                 }

@@ -12,6 +12,7 @@ public enum Profile {
     static let flops = Atomic<Int>(0)
     static let enabled = Atomic<Bool>(false)
     static let nanos = Mutex<[Int]>(Array(repeating: 0, count: Kind.allCases.count))
+    static let kindFLOPs = Mutex<[Int]>(Array(repeating: 0, count: Kind.allCases.count))
 
     public static var totalFLOPs: Int { flops.load(ordering: .relaxed) }
 
@@ -19,12 +20,14 @@ public enum Profile {
         flops.store(0, ordering: .relaxed)
         enabled.store(timing, ordering: .relaxed)
         nanos.withLock { $0 = Array(repeating: 0, count: Kind.allCases.count) }
+        kindFLOPs.withLock { $0 = Array(repeating: 0, count: Kind.allCases.count) }
     }
 
-    /// Seconds spent per op kind since the last reset (only with timing on).
-    public static var seconds: [(Kind, Double)] {
+    /// Seconds and GEMM FLOPs per op kind since the last reset (only with timing on).
+    public static var byKind: [(kind: Kind, seconds: Double, flops: Int)] {
         let n = nanos.withLock { $0 }
-        return Kind.allCases.map { ($0, Double(n[$0.rawValue]) / 1e9) }
+        let f = kindFLOPs.withLock { $0 }
+        return Kind.allCases.map { ($0, Double(n[$0.rawValue]) / 1e9, f[$0.rawValue]) }
     }
 
     @inline(__always)
@@ -35,9 +38,12 @@ public enum Profile {
     static func time<T>(_ kind: Kind, _ body: () throws -> T) rethrows -> T {
         guard enabled.load(ordering: .relaxed) else { return try body() }
         let start = DispatchTime.now().uptimeNanoseconds
+        let flops0 = totalFLOPs
         let r = try body()
         let elapsed = Int(DispatchTime.now().uptimeNanoseconds - start)
+        let done = totalFLOPs - flops0
         nanos.withLock { $0[kind.rawValue] += elapsed }
+        kindFLOPs.withLock { $0[kind.rawValue] += done }
         return r
     }
 }
