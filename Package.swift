@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        // WebSocket client for the browser test's DevTools-protocol connection to chromium.
+        .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
     ],
     targets: [
         // System C libraries.
@@ -87,6 +89,17 @@ let package = Package(
         .testTarget(
             name: "LabelServerTests",
             dependencies: ["LabelServer", "LabelStore", "FeatureStore", "NPYFormat", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // Drives headless chromium (DevTools protocol) against a live `normlab serve` and reads the
+        // SQLite file directly; see Tests/WebLabelerTests/LabelerSession.swift.
+        .testTarget(
+            name: "WebLabelerTests",
+            dependencies: [
+                "NPYFormat", "CPNG",
+                .product(name: "WSClient", package: "swift-websocket"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,56 @@
+// The labeler's state, in one object, plus a tiny change-notification hub.
+// Views subscribe to named topics and re-render from `state`; nothing else keeps a copy.
+
+const stored = (key, fallback) => localStorage.getItem(`normlab.${key}`) ?? fallback;
+export const remember = (key, value) => localStorage.setItem(`normlab.${key}`, value);
+
+export const state = {
+  runs: [],
+  run: null,              // normalized run: {name, dataset, imageCount, height, width, ...}
+  images: new Map(),      // index → normalized image of the whole run (drives progress)
+  list: [],               // indices of the current filter, in order (drives navigation)
+  filter: stored("filter", "all"),
+  index: null,            // current image index
+  file: "",
+  annotations: [],        // of the current image
+  norms: null,            // Float64Array, row-major, of the current image
+  normURL: null,          // object URLs of the current norm map and source image (null: none)
+  sourceURL: null,
+  normMean: 0,
+  hover: null,            // {x, y} grid cell under the pointer (either panel)
+  mode: stored("mode", "patch2x2"),
+  annotator: stored("annotator", ""),
+  colormap: stored("colormap", "gray"),
+};
+
+const listeners = new Map();
+
+export function on(topic, fn) {
+  if (!listeners.has(topic)) listeners.set(topic, []);
+  listeners.get(topic).push(fn);
+}
+
+export function emit(...topics) {
+  for (const t of topics) for (const fn of listeners.get(t) ?? []) fn(state);
+}
+
+// The stats shown in the progress bar, computed from the whole run's image list.
+export function progress() {
+  let labeled = 0, reviewed = 0, anomalies = 0, withAnomalies = 0;
+  for (const img of state.images.values()) {
+    if (img.labeled) labeled++;
+    if (img.reviewed && img.annotationCount === 0) reviewed++;
+    if (img.annotationCount > 0) withAnomalies++;
+    anomalies += img.annotationCount;
+  }
+  return { total: state.images.size, labeled, reviewed, anomalies, withAnomalies };
+}
+
+// Keeps the run-wide image entry in step after a local change to the current image.
+export function syncCurrentImage({ reviewed } = {}) {
+  const img = state.images.get(state.index);
+  if (!img) return;
+  img.annotationCount = state.annotations.length;
+  if (reviewed !== undefined) img.reviewed = reviewed;
+  img.labeled = img.annotationCount > 0 || img.reviewed;
+}
