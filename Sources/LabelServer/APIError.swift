@@ -73,7 +73,9 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.uri.path.hasPrefix("/api") else { return try await next(request, context) }
+        let path = request.uri.path
+        // Only the API needs the token; static files such as /api.js do not.
+        guard path == "/api" || path.hasPrefix("/api/") else { return try await next(request, context) }
         let header = request.headers[.authorization].map { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : "" }
         let presented = header ?? request.uri.queryParameters.get("token") ?? ""
         guard constantTimeEqual(presented, token) else {

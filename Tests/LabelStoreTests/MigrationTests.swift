@@ -8,11 +8,11 @@ import Testing
         let folder = packageRoot + "/migrations"
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".sql") }.sorted()
         #expect(files.map { String($0.dropLast(4)) } == LabelStore.knownMigrations,
-                "migrations/ and Sources/LabelStore/EmbeddedMigrations.swift differ: run scripts/embed-migrations.sh")
+                "migrations/ and Sources/LabelStore/EmbeddedMigrations.swift differ: run migrations/embed.sh")
         for (file, embedded) in zip(files, embeddedMigrations) {
             let text = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
             #expect(text.trimmingCharacters(in: .newlines) == embedded.sql.trimmingCharacters(in: .newlines),
-                    "\(file) differs from its embedded copy: run scripts/embed-migrations.sh")
+                    "\(file) differs from its embedded copy: run migrations/embed.sh")
         }
     }
 
