@@ -47,10 +47,23 @@ public struct Conv2d: Sendable {
                     let dst = y + b * outChannels * oh * ow
                     if pointwise {
                         multiply(src, into: dst, pixels: oh * ow)
-                    } else {
+                    } else if k * oh * ow <= Self.maxColumnFloats {
                         Scratch.with(count: k * oh * ow) { col in
                             im2col(src, height: h, width: w, outHeight: oh, outWidth: ow, into: col)
                             multiply(col, into: dst, pixels: oh * ow)
+                        }
+                    } else {
+                        // Large images (the VAE at full resolution): bands of output rows, so the column
+                        // buffer stays bounded (a 512² image with 128 channels would need 1.2 GB at once).
+                        let band = max(1, Self.maxColumnFloats / (k * ow))
+                        Scratch.with(count: k * band * ow) { col in
+                            var row0 = 0
+                            while row0 < oh {
+                                let rows = min(band, oh - row0)
+                                im2col(src, height: h, width: w, outHeight: oh, outWidth: ow, rows: row0..<(row0 + rows), into: col)
+                                multiply(col, into: dst + row0 * ow, pixels: rows * ow, ldc: oh * ow)
+                                row0 += rows
+                            }
                         }
                     }
                 }
@@ -58,38 +71,44 @@ public struct Conv2d: Sendable {
         } }
     }
 
-    /// y (out × pixels) = bias + W (out × k) · columns (k × pixels).
-    private func multiply(_ columns: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pixels: Int) {
+    /// Largest im2col buffer (floats) built at once: 64 MB.
+    static let maxColumnFloats = 16 << 20
+
+    /// y (out × pixels, row stride `ldc`) = bias + W (out × k) · columns (k × pixels).
+    private func multiply(_ columns: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, pixels: Int, ldc: Int? = nil) {
+        let ldc = ldc ?? pixels
         var beta: Float = 0
         if let bias {
-            for o in 0..<outChannels { (y + o * pixels).update(repeating: bias[o], count: pixels) }
+            for o in 0..<outChannels { (y + o * ldc).update(repeating: bias[o], count: pixels) }
             beta = 1
         }
         let k = inChannels * kernel * kernel
         weight.withUnsafeBufferPointer { wb in
             gemm(m: outChannels, n: pixels, k: k, wb.baseAddress!, lda: k, columns, ldb: pixels,
-                 beta: beta, y, ldc: pixels)
+                 beta: beta, y, ldc: ldc)
         }
     }
 
     /// Row (c, u, v) of the column matrix holds x[c, oy·s − top + u, ox·s − left + v] for every output pixel.
+    /// `rows` restricts the output rows (a band); the band's columns are stored contiguously.
     private func im2col(_ x: UnsafePointer<Float>, height h: Int, width w: Int, outHeight oh: Int, outWidth ow: Int,
-                        into col: UnsafeMutablePointer<Float>) {
-        if stride == 1, padding == (kernel / 2, kernel / 2, kernel / 2, kernel / 2), oh == h, ow == w {
+                        rows: Range<Int>? = nil, into col: UnsafeMutablePointer<Float>) {
+        if rows == nil, stride == 1, padding == (kernel / 2, kernel / 2, kernel / 2, kernel / 2), oh == h, ow == w {
             return im2colSame(x, height: h, width: w, into: col)
         }
+        let band = rows ?? 0..<oh
         let s = stride
         for c in 0..<inChannels {
             let plane = x + c * h * w
             for u in 0..<kernel {
                 for v in 0..<kernel {
-                    let row = col + ((c * kernel + u) * kernel + v) * oh * ow
+                    let row = col + ((c * kernel + u) * kernel + v) * band.count * ow
                     // Output columns whose input column lies inside the image: ix = ox·s − left + v ∈ [0, w).
                     let first = max(0, (padding.left - v + s - 1) / s)
                     let last = min(ow, floorDiv(w - 1 + padding.left - v, s) + 1)
-                    for oy in 0..<oh {
+                    for oy in band {
                         let iy = oy * s - padding.top + u
-                        let out = row + oy * ow
+                        let out = row + (oy - band.lowerBound) * ow
                         guard iy >= 0, iy < h, first < last else {
                             out.update(repeating: 0, count: ow)
                             continue

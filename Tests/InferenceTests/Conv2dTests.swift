@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+@testable import Inference
+
+/// Convolutions against a direct (naive) evaluation, including images large enough that im2col runs in
+/// bands of output rows (k · pixels over `Conv2d.maxColumnFloats`), as the VAE does at 512².
+@Suite struct Conv2dTests {
+    static func random(_ n: Int, seed: UInt64) -> [Float] { try! RandomWeights(seed: seed).floats("x", shape: [n, 1]) }
+
+    static func naive(_ conv: Conv2d, _ x: Tensor) -> [Float] {
+        let (oh, ow) = conv.outputSize(height: x.height, width: x.width)
+        var y = [Float](repeating: 0, count: conv.outChannels * oh * ow)
+        let k = conv.kernel
+        for o in 0..<conv.outChannels {
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    var acc = Double(conv.bias?[o] ?? 0)
+                    for c in 0..<conv.inChannels {
+                        for u in 0..<k {
+                            for v in 0..<k {
+                                let iy = oy * conv.stride - conv.padding.top + u, ix = ox * conv.stride - conv.padding.left + v
+                                guard iy >= 0, iy < x.height, ix >= 0, ix < x.width else { continue }
+                                acc += Double(conv.weight[((o * conv.inChannels + c) * k + u) * k + v]) * Double(x.data[(c * x.height + iy) * x.width + ix])
+                            }
+                        }
+                    }
+                    y[(o * oh + oy) * ow + ox] = Float(acc)
+                }
+            }
+        }
+        return y
+    }
+
+    @Test(arguments: [(1, (1, 1, 1, 1)), (2, (0, 0, 1, 1)), (1, (0, 2, 1, 0))])
+    func bandedAndWholeMatchDirectEvaluation(stride: Int, padding: (Int, Int, Int, Int)) {
+        let (cin, cout, h, w) = (64, 3, 200, 190)
+        let conv = Conv2d(weight: Self.random(cout * cin * 9, seed: 1), bias: Self.random(cout, seed: 2), inChannels: cin,
+                          outChannels: cout, kernel: 3, stride: stride, padding: padding)
+        let x = Tensor(shape: [1, cin, h, w], data: Self.random(cin * h * w, seed: 3))
+        let (oh, ow) = conv.outputSize(height: h, width: w)
+        #expect(cin * 9 * oh * ow > Conv2d.maxColumnFloats || stride == 2)
+        let got = conv(x), want = Self.naive(conv, x)
+        let c = Compare(got.data, want)
+        #expect(got.shape == [1, cout, oh, ow])
+        #expect(c.maxAbsDiff <= 1e-5 * c.maxAbsRef, "stride \(stride) padding \(padding): \(c.maxAbsDiff)")
+    }
+}
