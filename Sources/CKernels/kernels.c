@@ -98,6 +98,23 @@ void nl_geglu(const float *a, const float *g, float *y, long n) {
     for (long i = 0; i < n; i++) y[i] = a[i] * (0.5f * g[i] * (1.0f + erf_rational(g[i] * 0.70710678118654752f)));
 }
 
+MULTIVERSION
+void nl_mean_var(const float *x, long n, double *mean, double *var) {
+    // Reordering the double sums lets them vectorise; double accumulation keeps them exact enough
+    // for any group size the models use.
+#pragma clang fp reassociate(on)
+    double s = 0.0;
+    for (long i = 0; i < n; i++) s += (double)x[i];
+    double m = s / (double)n;
+    double q = 0.0;
+    for (long i = 0; i < n; i++) {
+        double d = (double)x[i] - m;
+        q += d * d;
+    }
+    *mean = m;
+    *var = q / (double)n;
+}
+
 void nl_keep_freed_memory(void) {
 #if defined(__GLIBC__)
     mallopt(M_MMAP_THRESHOLD, 32 << 20);

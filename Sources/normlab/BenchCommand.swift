@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (run them with `swift run -c release normlab bench …`).",
-        subcommands: [UNetBench.self, LabelingBench.self])
+        subcommands: [UNetBench.self, PipelineBench.self, LabelingBench.self])
 }
 
 /// `normlab bench unet`: a full-size U-Net from a config with seeded random weights, timed.
@@ -113,4 +113,78 @@ func peakRSSMiB() -> Double {
         return kb / 1024
     }
     return 0
+}
+
+/// `normlab bench pipeline`: VAE encoder + U-Net to the extraction position for one image, random weights.
+struct PipelineBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pipeline",
+        abstract: "Time one image through the VAE encoder and the U-Net (seeded random weights, no download).",
+        discussion: """
+            The arithmetic of `normlab extract` per image: VAE encoder + quant_conv at full resolution, then
+            the U-Net to --positions (the text embedding is computed once per run and is left out). With
+            --json the last line is one JSON object (median_s, min_s, gflop, peak_rss_mib, vae_s, unet_s).
+            Example: swift run -c release normlab bench pipeline --unet-config ../shared/configs/sd15_unet/config.json \\
+                       --vae-config ../shared/configs/sd_vae/config.json --image-size 512
+            """)
+
+    @Option(help: "A diffusers U-Net config.json.") var unetConfig: String
+    @Option(help: "A diffusers AutoencoderKL config.json.") var vaeConfig: String
+    @Option(help: "Image side in pixels.") var imageSize = 512
+    @Option(help: "Comma-separated U-Net positions to run to.") var positions = "up_blocks[1]"
+    @Option(help: "Timed repetitions.") var reps = 3
+    @Option(help: "OpenBLAS threads.") var threads = 2
+    @Flag(help: "Print a JSON object as the last line.") var json = false
+    @Flag(help: "Also measure time per op kind (one extra run).") var profile = false
+
+    func run() throws {
+        configureBLASThreads(threads)
+        keepFreedMemoryForReuse()
+        let ucfg = try UNetConfig(contentsOf: unetConfig)
+        let unet = try UNet(config: ucfg, weights: RandomWeights(seed: 0))
+        let vae = try VAEEncoder(config: .init(contentsOf: vaeConfig), weights: RandomWeights(seed: 2))
+        let wanted = try positions.split(separator: ",").map { try UNetPosition(String($0), config: ucfg) }
+        let random = RandomWeights(seed: 1)
+        let n = imageSize
+        let image = Tensor(shape: [1, 3, n, n], data: try random.floats("image", shape: [1, 3, n, n]).map { 0.5 + 0.5 * $0 })
+        let context = Tensor(shape: [1, 77, ucfg.crossAttentionDim], data: try random.floats("context", shape: [1, 77, ucfg.crossAttentionDim]))
+        func once() throws -> (total: Double, vae: Double, unet: Double) {
+            let t0 = Date()
+            let moments = try vae.moments(image)
+            let latent = vae.latents(fromMoments: moments, eps: nil)
+            let t1 = Date()
+            _ = try unet(latent, timestep: 50, context: context, positions: wanted)
+            let t2 = Date()
+            return (t2.timeIntervalSince(t0), t1.timeIntervalSince(t0), t2.timeIntervalSince(t1))
+        }
+        let log = { (s: String) in FileHandle.standardError.write(Data((s + "\n").utf8)) }
+        log("normlab bench pipeline: \(imageSize)² image, VAE encoder + U-Net to \(positions), BLAS core \(blasCoreName()), \(threads) threads")
+        _ = try once()
+        Profile.reset(timing: false)
+        var runs: [(total: Double, vae: Double, unet: Double)] = []
+        for i in 0..<reps {
+            runs.append(try once())
+            log(String(format: "  rep %d: %.3f s (VAE %.3f s, U-Net %.3f s)", i + 1, runs[i].total, runs[i].vae, runs[i].unet))
+        }
+        let flop = Double(Profile.totalFLOPs) / Double(reps)
+        let sorted = runs.sorted { $0.total < $1.total }
+        let median = sorted[sorted.count / 2]
+        let rss = peakRSSMiB()
+        log(String(format: "median %.3f s (VAE %.3f s, U-Net %.3f s), min %.3f s, %.1f GFLOP, %.1f GFLOP/s, peak RSS %.0f MiB",
+                   median.total, median.vae, median.unet, sorted[0].total, flop / 1e9, flop / 1e9 / median.total, rss))
+        if profile {
+            Profile.reset(timing: true)
+            let r = try once()
+            log(String(format: "per op kind (one more run, %.3f s):", r.total))
+            for (kind, sec, f) in Profile.byKind {
+                log(String(format: "  %-12@ %6.3f s  %7.1f GFLOP  %6.1f GFLOP/s", kind.name as NSString, sec, Double(f) / 1e9, sec > 0 ? Double(f) / sec / 1e9 : 0))
+            }
+            Profile.reset(timing: false)
+        }
+        if json {
+            let obj: [String: Any] = ["median_s": median.total, "min_s": sorted[0].total, "vae_s": median.vae, "unet_s": median.unet,
+                                      "gflop": flop / 1e9, "peak_rss_mib": rss, "times_s": runs.map(\.total), "image_size": imageSize]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self))
+        }
+    }
 }

@@ -50,17 +50,23 @@ def main():
     ap.add_argument("--latent-size", type=int, default=64)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--vae-config", help="benchmark the extract pipeline: VAE encoder + U-Net (image side 8·latent-size)")
     a = ap.parse_args()
     runs = {"normlab": [], "torch": []}
     for r in range(a.rounds):
         for name in ("normlab", "torch"):
             quiet = wait_quiet()
             if name == "normlab":
-                res = last_json([a.normlab, "bench", "unet", "--config", a.config, "--latent-size", str(a.latent_size),
-                                 "--reps", str(a.reps), "--json"])
+                if a.vae_config:
+                    res = last_json([a.normlab, "bench", "pipeline", "--unet-config", a.config, "--vae-config", a.vae_config,
+                                     "--image-size", str(8 * a.latent_size), "--reps", str(a.reps), "--json"])
+                else:
+                    res = last_json([a.normlab, "bench", "unet", "--config", a.config, "--latent-size", str(a.latent_size),
+                                     "--reps", str(a.reps), "--json"])
             else:
                 res = last_json([a.python, os.path.join(HERE, "torch_unet_bench.py"), "--config", a.config,
-                                 "--latent-size", str(a.latent_size), "--reps", str(a.reps)])
+                                 "--latent-size", str(a.latent_size), "--reps", str(a.reps)]
+                                + (["--vae-config", a.vae_config] if a.vae_config else []))
             res["quiet_start"] = quiet
             runs[name].append(res)
             print(f"round {r + 1} {name:8s} median {res['median_s']:.3f} s  min {res['min_s']:.3f} s  "

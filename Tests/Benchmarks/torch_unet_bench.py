@@ -14,7 +14,7 @@ import time
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 os.environ.setdefault("MKL_NUM_THREADS", "2")
 import torch  # noqa: E402
-from diffusers import UNet2DConditionModel  # noqa: E402
+from diffusers import AutoencoderKL, UNet2DConditionModel  # noqa: E402
 
 
 class Stop(Exception):
@@ -36,6 +36,7 @@ def main():
     ap.add_argument("--position", default="up_blocks[1]", help="up_blocks[i] or 'full'")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--vae-config", help="also time the VAE encoder on an image of 8·latent-size (the extract pipeline)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -54,13 +55,21 @@ def main():
     ctx = torch.randn((1, 77, cfg["cross_attention_dim"]), generator=g)
     t = torch.tensor(50, dtype=torch.int64)
 
+    vae = None
+    if a.vae_config:
+        torch.manual_seed(2)
+        with open(a.vae_config) as f:
+            vae = AutoencoderKL(**{k: v for k, v in json.load(f).items() if not k.startswith("_")}).eval()
+        image = torch.rand((1, 3, 8 * a.latent_size, 8 * a.latent_size), generator=g)
+
     def once():
         t0 = time.perf_counter()
-        try:
-            with torch.no_grad():
-                unet(x, t, encoder_hidden_states=ctx)
-        except Stop:
-            pass
+        with torch.no_grad():
+            lat = vae.encode(image).latent_dist.mean * vae.config.scaling_factor if vae is not None else x
+            try:
+                unet(lat, t, encoder_hidden_states=ctx)
+            except Stop:
+                pass
         return time.perf_counter() - t0
 
     warm = once()

@@ -11,6 +11,9 @@ void nl_affine(const float *x, float *y, long n, float scale, float shift, int s
 /// y[i] = a[i] * gelu_exact(g[i]).
 void nl_geglu(const float *a, const float *g, float *y, long n);
 
+/// Mean and biased variance of n floats, accumulated in double (two passes).
+void nl_mean_var(const float *x, long n, double *mean, double *var);
+
 /// glibc: keep freed buffers up to 32 MB in the heap and never trim it (no-op elsewhere).
 void nl_keep_freed_memory(void);
 

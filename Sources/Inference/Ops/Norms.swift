@@ -1,3 +1,5 @@
+import CKernels
+
 /// GroupNorm (PyTorch `nn.GroupNorm`, affine): per image and group of C/G consecutive channels,
 /// normalise with the biased variance. `silu: true` fuses the SiLU that follows it in every resnet.
 public struct GroupNorm: Sendable {
@@ -75,18 +77,11 @@ public struct LayerNorm: Sendable {
     }
 }
 
-/// Mean and 1/sqrt(var + eps) of `count` values, accumulated in Double (two passes) so the
-/// statistics are exact to Float precision whatever the group size.
+/// Mean and 1/sqrt(var + eps) of `count` values, accumulated in Double (two passes, vectorised C)
+/// so the statistics are exact to Float precision whatever the group size.
 @inline(__always)
 func meanAndInverseStd(_ x: UnsafePointer<Float>, count n: Int, eps: Float) -> (Float, Float) {
-    var sum = 0.0
-    for i in 0..<n { sum += Double(x[i]) }
-    let mean = sum / Double(n)
-    var sq = 0.0
-    for i in 0..<n {
-        let d = Double(x[i]) - mean
-        sq += d * d
-    }
-    let variance = sq / Double(n)
+    var mean = 0.0, variance = 0.0
+    nl_mean_var(x, n, &mean, &variance)
     return (Float(mean), Float(1 / (variance + Double(eps)).squareRoot()))
 }
