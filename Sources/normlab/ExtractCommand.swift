@@ -100,6 +100,12 @@ struct ExtractCommand: AsyncParsableCommand {
 enum Interrupt {
     static let requested = Atomic<Bool>(false)
     static func install() {
+        // A parent (e.g. Foundation's Process) may have left these blocked; a stop request must arrive.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
         signal(SIGINT) { _ in Interrupt.requested.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in Interrupt.requested.store(true, ordering: .relaxed) }
     }

@@ -65,4 +65,27 @@ import NPYFormat
         let again = try runNormlab(Self.extractArgs(db, model))
         #expect(again.status != 0 && again.stderr.contains("already exists"))
     }
+
+    @Test func ctrlCStopsCleanlyAndResumes() throws {
+        let (dir, images, model) = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir); try? FileManager.default.removeItem(atPath: model) }
+        let db = dir + "/c.sqlite"
+        try #require(try runNormlab(["dataset", "add", "--db", db, "photos", images]).status == 0)
+        let p = Process()
+        p.executableURL = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("normlab")
+        p.arguments = Self.extractArgs(db, model) + ["--throttle-ms", "1500"]
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        let progress = dir + "/c.features/.staging-r_up_blocks1/progress.bin"
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, (FileManager.default.contents(atPath: progress) ?? Data()).filter({ $0 == 1 }).count < 2 { usleep(50_000) }
+        kill(p.processIdentifier, SIGINT)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 130, "\(stderr)")
+        #expect(stderr.contains("interrupted"), "\(stderr)")
+        let resumed = try runNormlab(Self.extractArgs(db, model))
+        #expect(resumed.status == 0 && resumed.stderr.contains("already done"), "\(resumed.stderr)")
+    }
 }
