@@ -95,13 +95,7 @@ struct RepresentCommand: ParsableCommand {
         let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: image)))
         let img = preparation.prepare(try decodeImage(bytes, name: image))
         let outputs = try pipeline.represent([img], positions: wanted, prompt: try pipeline.promptEmbedding(reference.prompt), options: options)
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        for p in wanted {
-            let t = outputs[p]!
-            let path = (out as NSString).appendingPathComponent("\(p).npy")
-            try NPY.write(t.data, shape: t.shape, to: path)
-            print("\(path)  \(t.shape)")
-        }
+        try writePositions(outputs, order: wanted, to: out)
     }
 }
 

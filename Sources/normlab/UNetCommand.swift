@@ -41,20 +41,11 @@ struct UNetCommand: ParsableCommand {
     func run() throws {
         keepFreedMemoryForReuse()
         let unet = try UNet(modelDirectory: model)
-        let wanted = try positions.split(separator: ",").map {
-            try UNetPosition(String($0).trimmingCharacters(in: .whitespaces), config: unet.config)
-        }
-        guard !wanted.isEmpty else { throw ValidationError("--positions is empty") }
+        let wanted = try parsePositions(positions, config: unet.config)
         let x = try loadTensor(latent, rank: 4, what: "latent")
         let ctx = try loadTensor(context, rank: 3, what: "context")
         let outputs = try unet(x, timestep: timestep, context: ctx, positions: wanted)
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        for p in wanted {
-            let t = outputs[p]!
-            let path = (out as NSString).appendingPathComponent("\(p).npy")
-            try NPY.write(t.data, shape: t.shape, to: path)
-            print("\(path)  \(t.shape)")
-        }
+        try writePositions(outputs, order: wanted, to: out)
     }
 }
 
@@ -64,4 +55,15 @@ func loadTensor(_ path: String, rank: Int, what: String) throws -> Tensor {
         throw ValidationError("\(path): \(what) must have \(rank) dimensions, found shape \(shape)")
     }
     return Tensor(shape: shape, data: values)
+}
+
+/// Writes OUTDIR/<position>.npy (float32, hook shapes) for each requested position, in request order.
+func writePositions(_ outputs: [UNetPosition: Tensor], order: [UNetPosition], to out: String) throws {
+    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    for p in order {
+        let t = outputs[p]!
+        let path = (out as NSString).appendingPathComponent("\(p).npy")
+        try NPY.write(t.data, shape: t.shape, to: path)
+        print("\(path)  \(t.shape)")
+    }
 }

@@ -33,7 +33,7 @@ BASE = dict(
 FIXTURES = [
     # SD-1.5 style: conv proj_in/proj_out, int attention_head_dim (= number of heads), fp32 weights.
     dict(name="sd15_tiny", latent=(8, 8), timestep=50, dtype="fp32", layout="pipeline",
-         config=dict(BASE, block_out_channels=[16, 16, 32, 32], norm_num_groups=8, attention_head_dim=2,
+         config=dict(BASE, block_out_channels=[8, 8, 16, 16], norm_num_groups=4, attention_head_dim=2,
                      cross_attention_dim=24, use_linear_projection=False)),
     # SD-2.1 style: Linear projections, per-block head list, upcast_attention; fp16 variant file.
     dict(name="sd21_tiny_fp16", latent=(16, 16), timestep=999, dtype="fp16", layout="pipeline",

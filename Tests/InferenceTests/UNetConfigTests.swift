@@ -23,7 +23,7 @@ import Testing
             #expect(sd21.useLinearProjection && sd21.crossAttentionDim == 1024)
         }
         let tiny = try UNetConfig(json: try Self.sd15())
-        #expect(tiny.blockOutChannels == [16, 16, 32, 32] && tiny.headsPerBlock == [2, 2, 2, 2])
+        #expect(tiny.blockOutChannels == [8, 8, 16, 16] && tiny.headsPerBlock == [2, 2, 2, 2])
         #expect(tiny.allPositions.count == 55)
     }
 
