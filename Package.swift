@@ -63,11 +63,14 @@ let package = Package(
             ]
         ),
 
+        // Mean anomaly tokens and (later) cosine-threshold detection.
+        .target(name: "Detector", dependencies: ["FeatureStore", "LabelStore"], swiftSettings: numericFlags),
+
         // Command-line entry point.
         .executableTarget(
             name: "normlab",
             dependencies: [
-                "Inference", "NPYFormat", "FeatureStore", "LabelStore", "LabelServer", "ImageIO",
+                "Inference", "NPYFormat", "FeatureStore", "LabelStore", "LabelServer", "ImageIO", "Detector",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -80,6 +83,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
+        .testTarget(name: "DetectorTests", dependencies: ["Detector", "FeatureStore", "LabelStore"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "LabelStoreTests",

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import FeatureStore
+import LabelStore
+@testable import Detector
+
+/// The mean anomaly token on a hand-built run whose expected means are worked out by hand.
+@Suite struct PrototypeTests {
+    /// 4 images of C = 2 channels on a 4×4 grid; every token is (0, 0) except:
+    /// image 0 patch at (0, 0): tokens (1, 2), (3, 2), (1, 4), (3, 4); image 1 point (3, 1): (8, −2);
+    /// image 3 patch at (2, 2): all tokens (100, 100) (a test image under the default 0.8 split).
+    static func run() throws -> (FeatureReader, String) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("proto-\(UUID())").path
+        let shape = FeatureShape(count: 4, channels: 2, height: 4, width: 4)
+        let writer = try FeatureWriter.create(folder: folder, shape: shape)
+        for image in 0..<4 {
+            var v = [Float](repeating: 0, count: 2 * 16)
+            func set(_ x: Int, _ y: Int, _ a: Float, _ b: Float) { v[y * 4 + x] = a; v[16 + y * 4 + x] = b }
+            if image == 0 { set(0, 0, 1, 2); set(1, 0, 3, 2); set(0, 1, 1, 4); set(1, 1, 3, 4) }
+            if image == 1 { set(3, 1, 8, -2) }
+            if image == 3 { for (x, y) in [(2, 2), (3, 2), (2, 3), (3, 3)] { set(x, y, 100, 100) } }
+            try v.withUnsafeBufferPointer { try writer.write(image: image, floats: $0) }
+        }
+        try writer.sync()
+        try writer.finish()
+        return (try FeatureReader(folder: folder), folder)
+    }
+
+    static let patches = [LabelRow(image: 0, x: 0, y: 0), LabelRow(image: 3, x: 2, y: 2)]
+    static let points = [LabelRow(image: 1, x: 3, y: 1)]
+
+    @Test func meanOfAllPatchTokensAndPointsInTheTrainingSplit() throws {
+        let (reader, folder) = try Self.run()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // floor(0.8 · 4) = 3 training images: image 0's four tokens and image 1's point.
+        let r = try Prototype.compute(features: reader, patches: Self.patches, points: Self.points, trainFraction: 0.8, tokens: .patch)
+        #expect(r.trainImages == 3 && r.tokenCount == 5)
+        let want: [Float] = [16.0 / 5, 10.0 / 5]  // (1+3+1+3+8)/5, (2+2+4+4−2)/5
+        #expect(r.mean == want)
+    }
+
+    @Test func upperLeftOnlyAndWholeRun() throws {
+        let (reader, folder) = try Self.run()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let ul = try Prototype.compute(features: reader, patches: Self.patches, points: [], trainFraction: 1.0, tokens: .upperLeft)
+        let wantUL: [Float] = [101.0 / 2, 102.0 / 2]
+        #expect(ul.tokenCount == 2 && ul.mean == wantUL)
+        let all = try Prototype.compute(features: reader, patches: Self.patches, points: Self.points, trainFraction: 1.0, tokens: .patch)
+        let wantAll: [Float] = [Float(416.0 / 9), Float(410.0 / 9)]  // + the four (100, 100) tokens of image 3
+        #expect(all.tokenCount == 9 && all.mean == wantAll)
+    }
+
+    @Test func refusesASplitWithoutLabels() throws {
+        let (reader, folder) = try Self.run()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let e = try #require(throws: Prototype.Failure.self) {
+            try Prototype.compute(features: reader, patches: [LabelRow(image: 3, x: 2, y: 2)], points: [], trainFraction: 0.5, tokens: .patch)
+        }
+        #expect(e.description.contains("no labelled tokens"))
+        #expect(throws: Prototype.Failure.self) {
+            try Prototype.compute(features: reader, patches: Self.patches, points: [], trainFraction: 1.5, tokens: .patch)
+        }
+    }
+}
