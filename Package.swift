@@ -64,7 +64,7 @@ let package = Package(
         ),
 
         // Mean anomaly tokens and (later) cosine-threshold detection.
-        .target(name: "Detector", dependencies: ["FeatureStore", "LabelStore"], swiftSettings: numericFlags),
+        .target(name: "Detector", dependencies: ["CBLAS", "FeatureStore", "LabelStore"], swiftSettings: numericFlags),
 
         // Command-line entry point.
         .executableTarget(

@@ -8,7 +8,8 @@ import LabelStore
 @Suite struct PrototypeTests {
     /// 4 images of C = 2 channels on a 4×4 grid; every token is (0, 0) except:
     /// image 0 patch at (0, 0): tokens (1, 2), (3, 2), (1, 4), (3, 4); image 1 point (3, 1): (8, −2);
-    /// image 3 patch at (2, 2): all tokens (100, 100) (a test image under the default 0.8 split).
+    /// image 2 token (1, 1): (5, 0), unlabelled; image 3 patch at (2, 2): all tokens (100, 100) (a test
+    /// image under the default 0.8 split).
     static func run() throws -> (FeatureReader, String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("proto-\(UUID())").path
         let shape = FeatureShape(count: 4, channels: 2, height: 4, width: 4)
@@ -18,6 +19,7 @@ import LabelStore
             func set(_ x: Int, _ y: Int, _ a: Float, _ b: Float) { v[y * 4 + x] = a; v[16 + y * 4 + x] = b }
             if image == 0 { set(0, 0, 1, 2); set(1, 0, 3, 2); set(0, 1, 1, 4); set(1, 1, 3, 4) }
             if image == 1 { set(3, 1, 8, -2) }
+            if image == 2 { set(1, 1, 5, 0) }  // unlabelled, points exactly along (1, 0): a false positive
             if image == 3 { for (x, y) in [(2, 2), (3, 2), (2, 3), (3, 3)] { set(x, y, 100, 100) } }
             try v.withUnsafeBufferPointer { try writer.write(image: image, floats: $0) }
         }
