@@ -84,18 +84,9 @@ public enum Detection {
         if unit == .token { for r in points where r.image >= from { truth.insert(key(r.image, r.x, r.y)) } }
         return thresholds.map { thr in
             var tp = 0, detected = 0
-            for (k, s) in sims.enumerated() {
-                let image = from + k
-                for y in stride(from: 0, to: height - (unit == .patch ? 1 : 0), by: unit == .patch ? 2 : 1) {
-                    for x in stride(from: 0, to: width - (unit == .patch ? 1 : 0), by: unit == .patch ? 2 : 1) {
-                        let hit = unit == .token
-                            ? s[y * width + x] > thr
-                            : s[y * width + x] > thr && s[y * width + x + 1] > thr && s[(y + 1) * width + x] > thr && s[(y + 1) * width + x + 1] > thr
-                        guard hit else { continue }
-                        detected += 1
-                        if truth.contains(key(image, x, y)) { tp += 1 }
-                    }
-                }
+            forEachHit(sims, from: from, width: width, height: height, threshold: thr, unit: unit) { image, x, y in
+                detected += 1
+                if truth.contains(key(image, x, y)) { tp += 1 }
             }
             return Row(threshold: thr, tp: tp, fp: detected - tp, fn: truth.count - tp)
         }
@@ -104,17 +95,23 @@ public enum Detection {
     /// Detections at one threshold as label rows (image, x, y), sorted (the export format).
     public static func detections(similarities sims: [[Float]], from: Int, width: Int, height: Int, threshold: Float, unit: Unit) -> [LabelRow] {
         var rows: [LabelRow] = []
+        forEachHit(sims, from: from, width: width, height: height, threshold: threshold, unit: unit) { rows.append(LabelRow(image: $0, x: $1, y: $2)) }
+        return rows.sorted()
+    }
+
+    /// Calls `body(image, x, y)` for every detected token, or every 2×2 patch at even coordinates whose
+    /// four tokens are all above the threshold.
+    static func forEachHit(_ sims: [[Float]], from: Int, width: Int, height: Int, threshold: Float, unit: Unit,
+                           _ body: (Int, Int, Int) -> Void) {
+        let step = unit == .patch ? 2 : 1
+        let corners = unit == .patch ? [0, 1, width, width + 1] : [0]
         for (k, s) in sims.enumerated() {
-            for y in stride(from: 0, to: height - (unit == .patch ? 1 : 0), by: unit == .patch ? 2 : 1) {
-                for x in stride(from: 0, to: width - (unit == .patch ? 1 : 0), by: unit == .patch ? 2 : 1) {
-                    let hit = unit == .token
-                        ? s[y * width + x] > threshold
-                        : [0, 1, width, width + 1].allSatisfy { s[y * width + x + $0] > threshold }
-                    if hit { rows.append(LabelRow(image: from + k, x: x, y: y)) }
+            for y in stride(from: 0, to: height - (step - 1), by: step) {
+                for x in stride(from: 0, to: width - (step - 1), by: step) where corners.allSatisfy({ s[y * width + x + $0] > threshold }) {
+                    body(from + k, x, y)
                 }
             }
         }
-        return rows.sorted()
     }
 
     /// The curve as CSV with the header `threshold,tp,fp,fn,precision,recall,f1`.
