@@ -92,8 +92,7 @@ struct RepresentCommand: ParsableCommand {
         let options = try reference.options()
         let pipeline = try StableDiffusionPipeline(modelDirectory: model, roundWeightsToFP16: !reference.exactWeights)
         let wanted = try parsePositions(positions, config: pipeline.unet.config)
-        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: image)))
-        let img = preparation.prepare(try decodeImage(bytes, name: image))
+        let img = try loadImage(image, preparation.prepare)
         let outputs = try pipeline.represent([img], positions: wanted, prompt: try pipeline.promptEmbedding(reference.prompt), options: options)
         try writePositions(outputs, order: wanted, to: out)
     }
