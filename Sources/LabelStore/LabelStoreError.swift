@@ -11,6 +11,7 @@ public enum LabelStoreError: Error, CustomStringConvertible, Equatable, Sendable
     case badAnnotation(String)
     case badLabelRows(source: String, problems: [String])
     case badInput(String)
+    case unknownPrototype(Int64)
 
     public var description: String {
         switch self {
@@ -30,6 +31,7 @@ public enum LabelStoreError: Error, CustomStringConvertible, Equatable, Sendable
             "\(source): \(problems.count) bad row(s), nothing imported:\n" + problems.prefix(50).map { "  " + $0 }.joined(separator: "\n")
                 + (problems.count > 50 ? "\n  … and \(problems.count - 50) more" : "")
         case .badInput(let why): why
+        case .unknownPrototype(let id): "unknown prototype \(id) (normlab prototype --list shows the recorded ones)"
         }
     }
 }

@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+
+// MARK: - Prototypes (mean anomaly tokens)
+
+/// A recorded mean anomaly token and how it was made.
+public struct PrototypeRecord: Sendable, Equatable {
+    public let id: Int64
+    public let run: String            // the run whose labels and features were averaged
+    public let tokens: String         // 'patch' or 'upper-left'
+    public let trainFraction: Double
+    public let trainImages: Int       // images 0..<trainImages were used
+    public let labelCount: Int
+    public let labelsSHA256: String
+    public let tokenCount: Int
+    public let vector: [Float]
+    public let filePath: String?
+    public let createdAt: String
+}
+
+/// What `recordPrototype` stores; the id and time are the store's.
+public struct NewPrototype: Sendable {
+    public var run: String, tokens: String, trainFraction: Double, trainImages: Int
+    public var labels: [(row: LabelRow, kind: AnnotationKind)]
+    public var tokenCount: Int, vector: [Float], filePath: String?
+
+    public init(run: String, tokens: String, trainFraction: Double, trainImages: Int,
+                labels: [(row: LabelRow, kind: AnnotationKind)], tokenCount: Int, vector: [Float], filePath: String?) {
+        self.run = run; self.tokens = tokens; self.trainFraction = trainFraction; self.trainImages = trainImages
+        self.labels = labels; self.tokenCount = tokenCount; self.vector = vector; self.filePath = filePath
+    }
+
+    /// The label set's identity: SHA-256 of the sorted lines 'image,x,y,kind\n'.
+    public var labelsSHA256: String {
+        let lines = labels.map { "\($0.row.image),\($0.row.x),\($0.row.y),\($0.kind.rawValue)\n" }.sorted().joined()
+        return sha256Hex(Array(lines.utf8))
+    }
+}
+
+extension LabelStore {
+    /// Records a prototype; returns its id.
+    public func recordPrototype(_ p: NewPrototype) async throws -> Int64 {
+        try await pool.write { db in
+            let run = try Self.run(db, named: p.run)
+            guard p.vector.count == run.channels else {
+                throw LabelStoreError.badInput("prototype has \(p.vector.count) channels, run '\(run.name)' \(run.channels)")
+            }
+            try db.execute(sql: """
+                INSERT INTO prototypes (run_id, tokens, train_fraction, train_images, label_count, labels_sha256, token_count,
+                                        channels, vector, file_path, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [run.id, p.tokens, p.trainFraction, p.trainImages, p.labels.count, p.labelsSHA256, p.tokenCount,
+                                 p.vector.count, Self.blob(p.vector), p.filePath, timestamp()])
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// One recorded prototype.
+    public func prototype(id: Int64) throws -> PrototypeRecord {
+        try pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: Self.prototypeSQL + " WHERE p.id = ?", arguments: [id]) else {
+                throw LabelStoreError.unknownPrototype(id)
+            }
+            return Self.prototype(row)
+        }
+    }
+
+    /// Recorded prototypes, newest first; of one run when `run` is given.
+    public func prototypes(run name: String? = nil) throws -> [PrototypeRecord] {
+        try pool.read { db in
+            if let name {
+                let run = try Self.run(db, named: name)
+                return try Row.fetchAll(db, sql: Self.prototypeSQL + " WHERE p.run_id = ? ORDER BY p.id DESC", arguments: [run.id])
+                    .map(Self.prototype)
+            }
+            return try Row.fetchAll(db, sql: Self.prototypeSQL + " ORDER BY p.id DESC").map(Self.prototype)
+        }
+    }
+
+    static let prototypeSQL = """
+        SELECT p.id, r.name, p.tokens, p.train_fraction, p.train_images, p.label_count, p.labels_sha256, p.token_count,
+               p.vector, p.file_path, p.created_at
+        FROM prototypes p JOIN runs r ON r.id = p.run_id
+        """
+
+    static func prototype(_ row: Row) -> PrototypeRecord {
+        PrototypeRecord(id: row[0], run: row[1], tokens: row[2], trainFraction: row[3], trainImages: row[4], labelCount: row[5],
+                        labelsSHA256: row[6], tokenCount: row[7], vector: floats(row[8]), filePath: row[9], createdAt: row[10])
+    }
+
+    /// float32 little-endian bytes (the hosts normlab runs on are little-endian).
+    static func blob(_ v: [Float]) -> Data { v.withUnsafeBufferPointer { Data(buffer: $0) } }
+
+    static func floats(_ data: Data) -> [Float] {
+        data.withUnsafeBytes { raw in (0..<data.count / 4).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) } }
+    }
+}
