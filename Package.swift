@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "LabelServer",
             dependencies: [
-                "LabelStore", "FeatureStore", "ImageIO",
+                "LabelStore", "FeatureStore", "ImageIO", "Detector",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -31,6 +31,7 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Also write the curve as JSON.") var json: String?
     @Option(help: "Threshold for --detections.") var at: Float?
     @Option(help: "Write the detections at --at as a label file (int64 (N, 3)).") var detections: String?
+    @Flag(help: "Record the detections at --at as a suggestion set to review in the labeler.") var suggest = false
 
     func run() throws {
         let store = try database.open()
@@ -55,6 +56,7 @@ struct DetectCommand: ParsableCommand {
             try NPY.encode(found.flatMap { [Int64($0.image), Int64($0.x), Int64($0.y)] }, shape: [found.count, 3])
                 .write(to: URL(fileURLWithPath: detections), options: .atomic)
         }
+        if suggest { try recordSuggestions(store, run: r, prototype: prototype, similarities: sims, from: fromIndex, at: at, unit: unit) }
         let best = rows.max { $0.f1 < $1.f1 }!
         note("run '\(runName)': images \(fromIndex)..<\(r.imageCount), \(rows.count) thresholds; best F1 \(String(format: "%.3f", best.f1)) at \(best.threshold) → \(output)")
     }
