@@ -15,6 +15,7 @@ export class ApiError extends Error {
 
 const enc = encodeURIComponent;
 const imagePath = (run, index) => `/api/runs/${enc(run)}/images/${index}`;
+const setPath = (run, set) => `/api/runs/${enc(run)}/suggestion-sets/${set}`;
 
 async function request(method, path, body) {
   const headers = {};
@@ -126,6 +127,20 @@ export const api = {
   },
   async setReviewed(run, index, reviewed, annotator) {
     await request("PUT", `${imagePath(run, index)}/reviewed`, { reviewed, annotator });
+  },
+  // Detector suggestions (issue 6). `set` is a suggestion set id.
+  prototypes: (run) => json("GET", `/api/runs/${enc(run)}/prototypes`),
+  suggestionSets: (run) => json("GET", `/api/runs/${enc(run)}/suggestion-sets`),
+  createSuggestionSet: (run, { prototype, threshold, unit }) =>
+    json("POST", `/api/runs/${enc(run)}/suggestion-sets`, { prototype, threshold, unit }),
+  // {suggestions: [{x, y, kind, similarity}], classification: {tp, fp, fn}, counts}
+  suggestionImage: (run, set, index) => json("GET", `${setPath(run, set)}/images/${index}`),
+  decideSuggestion: (run, set, index, decision, { x, y }, annotator) =>
+    json("POST", `${setPath(run, set)}/images/${index}/${decision === "accepted" ? "accept" : "reject"}`, { x, y, annotator }),
+  withdrawDecision: (run, set, index, { x, y }, annotator) =>
+    json("DELETE", `${setPath(run, set)}/images/${index}/decision?x=${x}&y=${y}&annotator=${enc(annotator)}`),
+  async nextSuggestionImage(run, set, after) {
+    return (await json("GET", `${setPath(run, set)}/next?after=${after}`)).index;
   },
   // Returns an object URL, or null when the server has no such image (404: imageless datasets).
   async imageURL(run, index, which, query = "") {

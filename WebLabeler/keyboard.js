@@ -20,6 +20,11 @@ export const SHORTCUTS = [
   { keys: ["2"], label: null, action: "filter:unlabeled" },
   { keys: ["3"], label: null, action: "filter:labeled" },
   { keys: ["4"], label: null, action: "filter:anomalies" },
+  { keys: ["y"], label: "Y", action: "acceptSuggestion", text: "accept the suggestion at the cursor (else the first listed): it becomes an annotation" },
+  { keys: ["x"], label: "X", action: "rejectSuggestion", text: "reject the suggestion at the cursor (else the first listed): not suggested again" },
+  { keys: ["f"], label: "F", action: "focusSuggestion", text: "move the cursor to the next suggestion of this image" },
+  { keys: ["j"], label: "J", action: "nextSuggestions", text: "next image with suggestions to review (wraps around)" },
+  { keys: ["t"], label: "T", action: "toggleMarks", text: "show / hide TP (green), FP (orange), FN (purple) tokens of the suggestion set" },
   { keys: ["ctrl+z"], label: "Ctrl+Z", action: "undo", text: "undo the last change" },
   { keys: ["ctrl+shift+z", "ctrl+y"], label: "Ctrl+Shift+Z, Ctrl+Y", action: "redo", text: "redo" },
   { keys: ["?"], label: "?", action: "help", text: "show / hide this help" },
@@ -29,6 +34,7 @@ export const SHORTCUTS = [
 export const MOUSE = [
   ["click", "toggle the 2×2 patch under the cursor (snapped to even x, y)"],
   ["shift-click", "toggle a single-token point (a patch in point mode)"],
+  ["click a suggestion", "accept it (dotted white box; it becomes an annotation)"],
   ["right-click", "next image"],
   ["hover", "x, y, norm and norm ÷ image mean; crosshair on the other panel"],
 ];

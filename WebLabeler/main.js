@@ -7,6 +7,8 @@ import { installKeyboard, renderHelp } from "./keyboard.js";
 import { loadRuns, selectRun, applyFilter, show, neighbour, nextUnlabeled, followHash } from "./nav.js";
 import { toggleAnnotationOp, reviewedOp } from "./actions.js";
 import * as view from "./view.js";
+import { loadSets, selectSet, refresh, createSet, nextToReview, decisionOp, suggestionAt, currentSuggestion } from "./suggestions.js";
+import { renderSuggestions, drawSuggestions } from "./suggestionview.js";
 
 const $ = (id) => document.getElementById(id);
 const COLORMAPS = ["gray", "viridis", "gray/run", "viridis/run"];
@@ -34,7 +36,9 @@ const panel = new PanelView({
     emit("hover");
   },
   onClick(target) {
-    if (target) guard(() => toggle(target));
+    if (!target) return;
+    const s = suggestionAt(state.hover); // a click on a suggestion accepts it
+    guard(() => (s ? decide("accepted", s) : toggle(target)));
   },
   onNext: () => go(neighbour(1)),
 });
@@ -50,6 +54,22 @@ async function toggle(target) {
   if (state.index === null || !requireAnnotator()) return; // no image loaded (the banner says why)
   const run = state.run.name, index = state.index, annotator = state.annotator.trim();
   await undo.run(() => toggleAnnotationOp(run, index, target, annotator));
+}
+
+panel.layers.push(drawSuggestions);
+panel.hidesPreview = (cell) => Boolean(suggestionAt(cell));
+
+// Accepts or rejects suggestion `s` of the current image and set, as an undoable operation.
+async function decide(decision, s) {
+  if (state.index === null || state.suggestionSet === null || !requireAnnotator()) return;
+  const run = state.run.name, set = state.suggestionSet, index = state.index, annotator = state.annotator.trim();
+  await undo.run(() => decisionOp(decision, run, set, index, s, annotator));
+}
+
+function decideCurrent(decision) {
+  const s = currentSuggestion();
+  if (!s) return view.showError(state.suggestionSet === null ? "Choose a suggestion set first (Suggestions card)." : "No suggestions left on this image; J jumps to the next one.");
+  guard(() => decide(decision, s));
 }
 
 const go = (index) => index !== undefined && guard(() => show(index));
@@ -99,6 +119,28 @@ const actions = {
     await applyFilter(f);
     if (!state.list.includes(state.index) && state.list.length) await show(neighbour(1) ?? state.list[0]);
   }),
+  acceptSuggestion: () => decideCurrent("accepted"),
+  rejectSuggestion: () => decideCurrent("rejected"),
+  // Puts the keyboard cursor on the next suggestion of the image (cycling), so Y / X act on it.
+  focusSuggestion() {
+    const list = state.suggestions;
+    if (!list.length) return;
+    const s = list[(list.indexOf(suggestionAt(state.hover)) + 1) % list.length];
+    panel.hoverPanel = "norm";
+    panel.hoverKind = state.mode;
+    panel.handlers.onHover({ x: s.x, y: s.y });
+  },
+  nextSuggestions: () => guard(async () => {
+    if (state.suggestionSet === null) return view.showError("Choose a suggestion set first (Suggestions card).");
+    const i = await nextToReview();
+    if (i === null) view.showError("Every suggestion of this set is reviewed.");
+    else await show(i);
+  }),
+  toggleMarks() {
+    state.showMarks = !state.showMarks;
+    remember("marks", state.showMarks ? "1" : "0");
+    emit("suggestions");
+  },
   undo: () => guard(() => undo.undo()),
   redo: () => guard(() => undo.redo()),
   help() { $("help").hidden = !$("help").hidden; },
@@ -155,6 +197,7 @@ function bindControls() {
     if (t) guard(() => toggle(JSON.parse(t.dataset.target)));
   });
   window.addEventListener("hashchange", () => guard(followHash));
+  bindSuggestionControls();
   // Holding Shift flips the click mode; redraw the preview without waiting for a mouse move.
   for (const type of ["keydown", "keyup"]) {
     window.addEventListener(type, (e) => {
@@ -165,18 +208,57 @@ function bindControls() {
   }
 }
 
-function hoverTarget() {
-  const t = panel.hoverTarget;
-  return t && { ...t, exists: state.annotations.some((a) => sameTarget(a, t)) };
+function bindSuggestionControls() {
+  $("sugg-set").addEventListener("change", (e) => {
+    guard(() => selectSet(e.target.value === "" ? null : Number(e.target.value)));
+    e.target.blur(); // hand the keyboard back to the shortcuts
+  });
+  $("sugg-marks").addEventListener("change", (e) => { actions.toggleMarks(); e.target.blur(); });
+  $("sugg-next").onclick = actions.nextSuggestions;
+  $("suggestion-list").addEventListener("click", (e) => {
+    const b = e.target.closest("button[data-suggestion]");
+    const s = b && state.suggestions.find((o) => sameTarget(o, JSON.parse(b.dataset.suggestion)));
+    if (s) guard(() => decide(b.classList.contains("accept") ? "accepted" : "rejected", s));
+  });
+  $("sugg-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const button = $("sugg-create-button");
+    guard(async () => {
+      button.disabled = true;
+      button.textContent = "detecting…";
+      try {
+        await createSet({ prototype: Number($("sugg-proto").value), threshold: Number($("sugg-threshold").value), unit: $("sugg-unit").value });
+      } finally {
+        button.disabled = false;
+        button.textContent = "detect";
+      }
+    });
+  });
 }
 
-on("runs", () => { view.renderRuns(); panel.layout(); });
+function hoverTarget() {
+  const t = panel.hoverTarget;
+  return t && { ...t, exists: state.annotations.some((a) => sameTarget(a, t)), suggestion: suggestionAt(state.hover) };
+}
+
+let setsLoadedFor = null; // the run whose suggestion sets are loaded
+on("runs", () => {
+  view.renderRuns();
+  panel.layout();
+  if (state.run && state.run.name !== setsLoadedFor) {
+    setsLoadedFor = state.run.name;
+    guard(loadSets);
+  }
+});
+// Any change to the image (a new one, or an annotation toggled) changes its suggestions and marks.
+on("image", () => guard(refresh));
+on("suggestions", () => { renderSuggestions(); view.renderReadout(hoverTarget()); panel.draw(); });
 on("images", () => panel.setImages(state.normURL, state.sourceURL));
 // A new image under a still pointer: the read-out must show the new image's norm there.
 on("image", () => { view.renderImage(); view.renderReadout(hoverTarget()); panel.draw(); });
 on("nav", () => view.renderNav(undo));
 on("progress", view.renderProgress);
-on("hover", () => { view.renderReadout(hoverTarget()); panel.draw(); });
+on("hover", () => { view.renderReadout(hoverTarget()); panel.draw(); if (state.suggestions.length) renderSuggestions(); });
 
 renderHelp($("help-table"));
 bindControls();

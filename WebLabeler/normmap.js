@@ -30,6 +30,10 @@ export class PanelView {
   constructor(handlers) {
     this.handlers = handlers;
     this.cell = 1;
+    // Extra drawings, each (ctx, panel, cell) after the annotations (suggestions.js adds one), and
+    // whether the click preview should step aside for one of them at a cell.
+    this.layers = [];
+    this.hidesPreview = () => false;
     this.panels = ["norm", "source"].map((name) => ({
       name,
       root: document.getElementById(`${name}-panel`),
@@ -86,6 +90,7 @@ export class PanelView {
       ctx.setTransform(scale, 0, 0, scale, 0, 0);
       ctx.clearRect(0, 0, p.canvas.width, p.canvas.height);
       for (const a of state.annotations) this.#box(ctx, a, COLORS[a.kind] ?? COLORS.patch2x2, false);
+      for (const layer of this.layers) layer(ctx, p, this.cell);
       this.#drawHover(ctx, p);
     }
   }
@@ -106,7 +111,7 @@ export class PanelView {
       ctx.stroke();
     }
     const target = this.hoverTarget;
-    if (target) {
+    if (target && !this.hidesPreview(cell)) {
       const exists = state.annotations.some((a) => sameTarget(a, target));
       this.#box(ctx, target, exists ? COLORS.remove : COLORS.preview, true);
     }

@@ -21,6 +21,14 @@ export const state = {
   mode: stored("mode", "patch2x2"),
   annotator: stored("annotator", ""),
   colormap: stored("colormap", "gray"),
+  // Detector suggestions (suggestions.js): the run's sets, the chosen one (id or null), the pending
+  // suggestions and TP/FP/FN tokens of the current image for it, and whether the marks are shown.
+  suggestionSets: [],
+  prototypes: [],
+  suggestionSet: null,
+  suggestions: [],
+  classification: null,
+  showMarks: stored("marks", "0") === "1",
 };
 
 const listeners = new Map();

@@ -96,8 +96,9 @@ export function renderReadout(target) {
   $("ro-xy").textContent = h ? `${h.x}, ${h.y}` : "–";
   $("ro-norm").textContent = h ? fmt(norm, 4) : "–";
   $("ro-ratio").textContent = h && state.normMean > 0 ? `${fmt(norm / state.normMean, 3)}×` : "–";
-  $("ro-target").textContent = target
-    ? `${target.exists ? "remove" : "add"} ${kindName(target.kind)} (${target.x}, ${target.y})` : "–";
+  const s = target?.suggestion;
+  $("ro-target").textContent = s ? `accept suggested ${kindName(s.kind)} (${s.x}, ${s.y})`
+    : target ? `${target.exists ? "remove" : "add"} ${kindName(target.kind)} (${target.x}, ${target.y})` : "–";
 }
 
 let errorTimer;
