@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import NPYFormat
 import Testing
 @testable import LabelStore
@@ -128,6 +129,28 @@ func patchTokens(_ x: Int, _ y: Int) -> [[Int]] { [[x, y], [x + 1, y], [x, y + 1
                             400, "unknown unit 'blob'")
             try expectError(try await http.post("/api/runs/r/suggestion-sets", #"{"prototype":\#(proto),"threshold":0.5}"#), 400, "3 channels")
             #expect(try server.store.suggestionSets(run: "s").count == 1)
+        }
+    }
+
+    @Test func concurrentAcceptsOfOnePlaceLeaveOneAnnotation() async throws {
+        try await withServer { server in
+            try await importPlantedRun(server.store, folder: server.folder)
+            let proto = try await recordUnitPrototype(server.store)
+            let http = server.http
+            let set = try object(try await http.post("/api/runs/s/suggestion-sets", #"{"prototype":\#(proto),"threshold":0.5}"#))
+            let id = try #require(set["id"] as? Int)
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for i in 0..<8 {
+                    group.addTask { try await http.post("/api/runs/s/suggestion-sets/\(id)/images/2/accept", #"{"x":0,"y":2,"annotator":"c\#(i)"}"#).status }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.sorted() == [200, 200, 200, 200, 200, 200, 200, 201])
+            #expect(try server.store.annotations(run: "s", image: 2).count == 1)
+            let adds = try await server.store.reader.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM annotation_history WHERE action = 'add'")!
+            }
+            #expect(adds == 1)
         }
     }
 
