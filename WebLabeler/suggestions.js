@@ -105,15 +105,18 @@ function applyLocally(index, s, { annotation, pending }) {
 // Accept or reject suggestion `s` of image `index` (all fixed when the key was pressed), as an
 // undoable operation. Undo withdraws the decision; redo makes it again.
 export function decisionOp(decision, run, set, index, s, annotator) {
+  let changed = false; // an accept or reject that was already made (by another client) undoes to nothing
   const decide = async () => {
     await bringUp(run, index);
     const reply = await api.decideSuggestion(run, set, index, decision, s, annotator);
+    changed = reply.changed;
     updateCounts(set, reply.counts);
     const annotation = reply.annotation ? { x: s.x, y: s.y, kind: s.kind, annotator: reply.annotation.annotator, source: reply.annotation.source } : undefined;
     applyLocally(index, s, { annotation: decision === "accepted" ? annotation : undefined, pending: false });
   };
   const withdraw = async () => {
     await bringUp(run, index);
+    if (!changed) return;
     const reply = await api.withdrawDecision(run, set, index, s, annotator);
     updateCounts(set, reply.counts);
     // The server removed the accept's annotation unless it was there before (manual): ask it.

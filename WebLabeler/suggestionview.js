@@ -16,7 +16,7 @@ export const COLORS = {
 
 function setLabel(s) {
   const proto = s.prototypeID != null ? `prototype ${s.prototypeID}` : (s.prototypeFile ?? "").split("/").pop();
-  return `#${s.id} · ${s.unit} > ${s.threshold} · ${proto} · ${s.counts.pending} to review`;
+  return `#${s.id} · ${s.unit} > ${+Number(s.threshold).toPrecision(6)} · ${proto} · ${s.counts.pending} to review`;
 }
 
 export function renderSuggestions() {

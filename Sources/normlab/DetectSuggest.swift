@@ -12,7 +12,7 @@ func recordSuggestions(_ store: LabelStore, run: Run, prototype: String, similar
     let source: SuggestionPrototype = !FileManager.default.fileExists(atPath: prototype) && Int64(prototype) != nil
         ? .id(Int64(prototype)!) : .file(URL(fileURLWithPath: prototype).standardizedFileURL.path)
     let rows = Detection.suggestionRows(similarities: sims, from: from, width: run.width, height: run.height, threshold: at, unit: unit)
-    let set = try store.createSuggestionSetNow(run: run.name, prototype: source, threshold: Double(at), unit: unit.suggestionUnit, rows: rows)
+    let set = try store.createSuggestionSetNow(run: run.name, prototype: source, threshold: Double("\(at)") ?? Double(at), unit: unit.suggestionUnit, rows: rows)
     note("suggestion set \(set.id) of run '\(run.name)': \(set.counts.total) detection(s) at \(at), \(set.counts.pending) to review "
          + "(\(set.counts.rejected) rejected before, \(set.counts.accepted) accepted, \(set.counts.labeled) already labelled); review them in `normlab serve`")
 }
