@@ -63,4 +63,17 @@ import Testing
             #expect(c.maxAbsDiff <= 1e-5 * c.maxAbsRef, "image \(b): \(c.maxAbsDiff)")
         }
     }
+
+    /// norm → SiLU → conv fused into the padding copy gives what the three separate steps give.
+    @Test func normalizationFusedIntoPaddingMatchesSeparateSteps() {
+        let (cin, cout, h, w) = (6, 4, 130, 129)
+        let conv = Conv2d(weight: Self.random(cout * cin * 9, seed: 7), bias: Self.random(cout, seed: 8), inChannels: cin,
+                          outChannels: cout, kernel: 3)
+        let norm = GroupNorm(groups: 3, channels: cin, eps: 1e-6, gamma: Self.random(cin, seed: 9), beta: Self.random(cin, seed: 10))
+        let x = Tensor(shape: [2, cin, h, w], data: Self.random(2 * cin * h * w, seed: 11).map { 3 * $0 + 1 })
+        #expect(conv.usesShiftedTaps(height: h, width: w))
+        let fused = conv(x, normalizedBy: norm, silu: true), separate = conv(norm(x, silu: true))
+        let c = Compare(fused.data, separate.data)
+        #expect(fused.shape == separate.shape && c.maxAbsDiff <= 1e-6 * c.maxAbsRef, "\(c.maxAbsDiff)")
+    }
 }

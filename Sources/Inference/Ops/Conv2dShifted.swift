@@ -19,7 +19,26 @@ extension Conv2d {
         kernel == 3 && stride == 1 && padding == (1, 1, 1, 1) && h * w >= Self.shiftedTapsMinPixels
     }
 
-    func shiftedTaps(_ x: UnsafePointer<Float>, height h: Int, width w: Int, into y: UnsafeMutablePointer<Float>) {
+    /// `conv(silu?(norm(x)))` (every resnet's norm → SiLU → conv): on the shifted-taps path the
+    /// normalisation is applied while padding, saving a full pass over the activation.
+    public func callAsFunction(_ x: Tensor, normalizedBy norm: GroupNorm, silu: Bool) -> Tensor {
+        guard x.channels == inChannels, usesShiftedTaps(height: x.height, width: x.width) else { return self(norm(x, silu: silu)) }
+        let folded = norm.channelAffine(x)
+        let (h, w) = (x.height, x.width)
+        return Profile.time(.conv) { Tensor(uninitialized: [x.batch, outChannels, h, w]) { y in
+            x.data.withUnsafeBufferPointer { xb in
+                for b in 0..<x.batch {
+                    let input = Array(folded[(b * inChannels)..<((b + 1) * inChannels)])
+                    shiftedTaps(xb.baseAddress! + b * inChannels * h * w, height: h, width: w, into: y + b * outChannels * h * w,
+                                transform: (input, silu))
+                }
+            }
+        } }
+    }
+
+    /// `transform`: per input channel x·scale + shift (then SiLU), applied while padding.
+    func shiftedTaps(_ x: UnsafePointer<Float>, height h: Int, width w: Int, into y: UnsafeMutablePointer<Float>,
+                     transform: (affine: [(scale: Float, shift: Float)], silu: Bool)? = nil) {
         let (cin, cout) = (inChannels, outChannels)
         let wp = w + 2, plane = (h + 2) * wp
         let bandRows = min(h, Self.shiftedBandRows)
@@ -27,7 +46,7 @@ extension Conv2d {
         Scratch.with(count: tapsCount + padded + band) { scratch in
             let taps = scratch, xp = scratch + tapsCount, acc = xp + padded
             repackTaps(into: taps)
-            pad(x, height: h, width: w, into: xp)
+            pad(x, height: h, width: w, transform: transform, into: xp)
             var row0 = 0
             while row0 < h {
                 let rows = min(bandRows, h - row0), n = rows * wp
@@ -63,8 +82,9 @@ extension Conv2d {
         }
     }
 
-    /// (C, H, W) → (C, H+2, W+2) with a zero border.
-    private func pad(_ x: UnsafePointer<Float>, height h: Int, width w: Int, into xp: UnsafeMutablePointer<Float>) {
+    /// (C, H, W) → (C, H+2, W+2) with a zero border, optionally normalised on the way.
+    private func pad(_ x: UnsafePointer<Float>, height h: Int, width w: Int,
+                     transform: (affine: [(scale: Float, shift: Float)], silu: Bool)?, into xp: UnsafeMutablePointer<Float>) {
         let wp = w + 2, plane = (h + 2) * wp
         for c in 0..<inChannels {
             let p = xp + c * plane
@@ -74,7 +94,12 @@ extension Conv2d {
                 let row = p + (r + 1) * wp
                 row[0] = 0
                 row[wp - 1] = 0
-                (row + 1).update(from: x + c * h * w + r * w, count: w)
+                if let transform {
+                    let f = transform.affine[c]
+                    affine(x + c * h * w + r * w, row + 1, count: w, scale: f.scale, shift: f.shift, silu: transform.silu)
+                } else {
+                    (row + 1).update(from: x + c * h * w + r * w, count: w)
+                }
             }
         }
     }
