@@ -1,7 +1,7 @@
 /// A plot frame: title above, value axes with nice ticks and grid lines, axis titles.
 /// Charts compute their domains, then ask `Axes` for the scales and let it draw the frame.
 struct Axes {
-    static let margin = (top: 34.0, right: 16.0, bottom: 52.0, left: 64.0)
+    static let margin = (top: 50.0, right: 16.0, bottom: 52.0, left: 64.0)
 
     let plot: Rect
     let x: LinearScale, y: LinearScale
@@ -45,7 +45,8 @@ struct Axes {
     }
 }
 
-/// A row of colour swatches with names, drawn right-aligned at the top of a plot area.
+/// A row of colour swatches with names, right-aligned just above a plot area (between the chart's
+/// title and its data, so it never hides a bar or a line).
 struct Legend {
     let items: [(name: String, color: String)]
 
@@ -53,10 +54,9 @@ struct Legend {
         let widths = items.map { 22 + 7 * Double($0.name.count) + 12 }
         var x = plot.maxX - widths.reduce(0, +)
         c.group(["class", "legend"].pairs) { g in
-            g.rect(Rect(x: x - 6, y: plot.y + 1, width: widths.reduce(0, +) + 2, height: 17), fill: "#ffffff", ["fill-opacity", "0.85"].pairs)
             for (item, w) in zip(items, widths) {
-                g.rect(Rect(x: x, y: plot.y + 4, width: 14, height: 10), fill: item.color, ["data-series", item.name].pairs)
-                g.text(item.name, x: x + 18, y: plot.y + 13, size: 11)
+                g.rect(Rect(x: x, y: plot.y - 17, width: 14, height: 10), fill: item.color, ["data-series", item.name].pairs)
+                g.text(item.name, x: x + 18, y: plot.y - 8, size: 11)
                 x += w
             }
         }

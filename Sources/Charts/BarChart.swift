@@ -14,6 +14,8 @@ public struct BarChart: Chart {
     public var series: [Series]
     public var layout: Layout
     public var legend = true
+    /// Print each bar's value above it (below it for negative values); for charts with few bars.
+    public var valueLabels = false
 
     public init(title: String, xLabel: String, yLabel: String, categories: [String], series: [Series], layout: Layout) {
         self.title = title; self.xLabel = xLabel; self.yLabel = yLabel
@@ -51,11 +53,21 @@ public struct BarChart: Chart {
                     let top = axes.y(b), bottom = axes.y(a)
                     g.rect(Rect(x: x, y: top, width: width, height: bottom - top), fill: s.color,
                            ["class", "bar", "data-series", s.name, "data-index", "\(i)", "data-value", num(value)].pairs)
+                    if valueLabels {
+                        g.text(Self.valueText(value), x: x + width / 2, y: value < 0 ? bottom + 13 : top - 4, anchor: .middle, size: 10,
+                               ["class", "value-label"].pairs)
+                    }
                 }
             }
         }
         drawCategoryLabels(into: &c, axes: axes, slot: slot)
         if legend { Legend(items: series.map { ($0.name, $0.color) }).draw(into: &c, plot: axes.plot) }
+    }
+
+    /// Up to 4 significant digits, fixed-point.
+    static func valueText(_ v: Double) -> String {
+        let a = abs(v)
+        return String(format: a >= 1000 || a == a.rounded() ? "%.0f" : a >= 10 ? "%.2f" : "%.3f", v)
     }
 
     /// Every category's label when they fit, otherwise every k-th (always the first and last).

@@ -14,7 +14,7 @@ public struct Heatmap: Chart {
         c.text(title, x: frame.x + frame.width / 2, y: frame.y + 20, anchor: .middle, size: 14, weight: "bold", ["class", "chart-title"].pairs)
         let grid = GridLayout(frame: frame.inset(top: 34, right: 90, bottom: 30, left: 34), columns: columns, rows: rows)
         let hi = values.max() ?? 0
-        c.group(["class", "heatmap"].pairs) { g in
+        c.group(["class", "heatmap", "shape-rendering", "crispEdges"].pairs) { g in
             for y in 0..<rows {
                 for x in 0..<columns {
                     let v = values[y * columns + x]

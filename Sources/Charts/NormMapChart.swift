@@ -57,6 +57,6 @@ public struct NormMapChart: Chart {
         grid.drawIndexTicks(into: &c)
         ColorBar(maximum: hi, label: "norm", colors: Palette.gray).draw(into: &c, at: Rect(x: grid.area.maxX + 16, y: grid.area.y, width: 14, height: grid.area.height))
         let counts = MarkKind.allCases.map { k in (name: "\(k.rawValue.uppercased()) \(marks.filter { $0.kind == k }.count)", color: k.color) }
-        Legend(items: counts).draw(into: &c, plot: Rect(x: grid.area.x, y: grid.area.maxY + 18, width: grid.area.width, height: 20))
+        Legend(items: counts).draw(into: &c, plot: Rect(x: grid.area.x, y: grid.area.maxY + 38, width: grid.area.width, height: 20))
     }
 }

@@ -40,15 +40,18 @@ extension RunReport {
                              categories: anomaliesPerImage.indices.map(String.init),
                              series: [.init(name: "images", color: Palette.blue, values: anomaliesPerImage.map(Double.init))], layout: .grouped)
         chart.legend = false
+        chart.valueLabels = anomaliesPerImage.count <= 12
         return chart
     }
 
     var normChart: BarChart {
         let l = labelledNorms, a = allNorms
-        return BarChart(title: "token norm", xLabel: "", yLabel: "norm", categories: ["min", "mean", "max"],
+        var chart = BarChart(title: "token norm", xLabel: "", yLabel: "norm", categories: ["min", "mean", "max"],
                         series: [.init(name: "labelled", color: Palette.green, values: l.count == 0 ? [0, 0, 0] : [l.min, l.mean, l.max]),
                                  .init(name: "all", color: Palette.gray, values: [a.min, a.mean, a.max].map { $0.isFinite ? $0 : 0 })],
                         layout: .grouped)
+        chart.valueLabels = true
+        return chart
     }
 
     var cosineChart: BarChart {
@@ -57,6 +60,7 @@ extension RunReport {
                              series: [.init(name: "mean cosine", color: Palette.purple,
                                             values: [cosines.all, cosines.samePlace, cosines.baseline].map { $0 ?? 0 })], layout: .grouped)
         chart.legend = false
+        chart.valueLabels = true
         return chart
     }
 

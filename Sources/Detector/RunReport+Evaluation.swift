@@ -83,3 +83,19 @@ struct TokenScorer {
         return (0..<tokens).map { Float(Double(dots[$0]) / (max(Double(norms[$0]), 1e-8) * prototypeNorm)) }
     }
 }
+
+extension RunReport {
+    /// One image's TP/FP/FN tokens at threshold `at` (token unit), for the labeler's per-image view.
+    public static func imageDetections(_ features: FeatureReader, prototype: [Float], patches: [LabelRow], points: [LabelRow],
+                                       image: Int, at: Float) throws -> ImageDetections {
+        let s = features.shape
+        guard prototype.count == s.channels else { throw Failure(description: "the prototype has \(prototype.count) channels, the run's features \(s.channels)") }
+        guard (0..<s.count).contains(image) else { throw Failure(description: "image \(image) is outside the run (images 0…\(s.count - 1))") }
+        guard (-1...1).contains(at) else { throw Failure(description: "threshold \(at) is outside [-1, 1] (cosine similarity)") }
+        let truth = TruthSet(patches: patches.filter { $0.image == image }, points: points.filter { $0.image == image }, width: s.width, height: s.height)
+        var scorer = TokenScorer(prototype: prototype, shape: s)
+        var e = Evaluation()
+        e.record(image: image, sims: scorer.similarities(features, image: image), labelled: truth.tokens(image), at: at, width: s.width, limit: 1)
+        return e.images.first ?? ImageDetections(image: image)
+    }
+}
