@@ -27,7 +27,7 @@ public struct BarChart: Chart {
         var up = [Double](repeating: 0, count: categories.count), down = up
         return series.map { s in
             categories.indices.map { i in
-                let v = i < s.values.count ? s.values[i] : 0
+                let v = i < s.values.count && !s.values[i].isNaN ? s.values[i] : 0
                 guard layout == .stacked else { return (min(0, v), max(0, v)) }
                 if v >= 0 { defer { up[i] += v }; return (up[i], up[i] + v) }
                 defer { down[i] += v }
@@ -51,6 +51,11 @@ public struct BarChart: Chart {
                     let width = layout == .grouped ? groupWidth / k : groupWidth
                     let x = axes.plot.x + slot * Double(i) + slot * 0.1 + (layout == .grouped ? width * Double(si) : 0)
                     let top = axes.y(b), bottom = axes.y(a)
+                    // NaN = no value (e.g. a mean over no pairs): no bar, "n/a" where it would be.
+                    if value.isNaN {
+                        g.text("n/a", x: x + width / 2, y: axes.y(0) - 4, anchor: .middle, size: 10, fill: Palette.gray, ["class", "value-label"].pairs)
+                        continue
+                    }
                     g.rect(Rect(x: x, y: top, width: width, height: bottom - top), fill: s.color,
                            ["class", "bar", "data-series", s.name, "data-index", "\(i)", "data-value", num(value)].pairs)
                     if valueLabels {

@@ -72,10 +72,11 @@ public enum DetectionFigure {
         return chart
     }
 
-    /// Threshold labels with two decimals, or three when two would make neighbours look equal.
+    /// Threshold labels with two decimals when that is exact (0.70, 0.72, …), otherwise three: a
+    /// rounded "1.00" for 0.995 would claim a threshold nothing can exceed.
     static func thresholdLabels(_ t: [Double]) -> [String] {
-        let two = t.map { String(format: "%.2f", $0) }
-        return Set(two).count == two.count ? two : t.map { String(format: "%.3f", $0) }
+        let exact = t.allSatisfy { abs($0 * 100 - ($0 * 100).rounded()) < 1e-4 }
+        return t.map { String(format: exact ? "%.2f" : "%.3f", $0) }
     }
 
     static func label(_ t: Double) -> String { String(format: "%.3f", t) }

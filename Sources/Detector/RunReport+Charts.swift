@@ -58,7 +58,7 @@ extension RunReport {
         var chart = BarChart(title: "mean pairwise cosine", xLabel: "", yLabel: "cosine",
                              categories: ["labelled", "same place", "all tokens"],
                              series: [.init(name: "mean cosine", color: Palette.purple,
-                                            values: [cosines.all, cosines.samePlace, cosines.baseline].map { $0 ?? 0 })], layout: .grouped)
+                                            values: [cosines.all, cosines.samePlace, cosines.baseline].map { $0 ?? .nan })], layout: .grouped)
         chart.legend = false
         chart.valueLabels = true
         return chart

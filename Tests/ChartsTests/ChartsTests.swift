@@ -62,6 +62,17 @@ import Testing
         }
     }
 
+    @Test func missingValuesAreNotDrawnButSaid() throws {
+        var chart = BarChart(title: "", xLabel: "", yLabel: "", categories: ["a", "b"],
+                             series: [.init(name: "s", color: "#000", values: [0.5, .nan])], layout: .grouped)
+        chart.valueLabels = true
+        var figure = Figure(width: 300, height: 200)
+        figure.place(chart, in: Rect(x: 0, y: 0, width: 300, height: 200))
+        let tree = try SVGTree(figure.svg())
+        #expect(tree.all("rect", class: "bar").map { $0.attributes["data-index"] } == ["0"])
+        #expect(tree.all("text", class: "value-label").map(\.text) == ["0.500", "n/a"])
+    }
+
     @Test func lineChartMarkersAndMark() throws {
         var chart = LineChart(title: "pr", xLabel: "recall", yLabel: "precision",
                               series: [.init(name: "s", color: "#000", points: [(0, 1), (0.5, 0.5), (1, 0)])], xDomain: 0...1, yDomain: 0...1)

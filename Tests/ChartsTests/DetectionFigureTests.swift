@@ -46,6 +46,11 @@ import Testing
         #expect(tree.all("polyline", class: "line").count == 4, "PR + precision, recall, F1")
     }
 
+    @Test func thresholdLabelsAreNeverRoundedUpToLookDifferent() {
+        #expect(DetectionFigure.thresholdLabels([0.7, 0.72, 0.98]) == ["0.70", "0.72", "0.98"])
+        #expect(DetectionFigure.thresholdLabels([0.9, 0.995]) == ["0.900", "0.995"])
+    }
+
     @Test func emptyCurveStillDraws() throws {
         let tree = try SVGTree(DetectionFigure.svg([], title: "empty"))
         #expect(tree.all("rect", class: "bar").isEmpty && tree.all("circle", class: "mark").isEmpty)
