@@ -1,7 +1,7 @@
 /// A plot frame: title above, value axes with nice ticks and grid lines, axis titles.
 /// Charts compute their domains, then ask `Axes` for the scales and let it draw the frame.
 struct Axes {
-    static let margin = (top: 50.0, right: 16.0, bottom: 52.0, left: 64.0)
+    static let margin = (top: 50.0, right: 28.0, bottom: 52.0, left: 64.0)
 
     let plot: Rect
     let x: LinearScale, y: LinearScale

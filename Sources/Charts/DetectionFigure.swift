@@ -72,11 +72,16 @@ public enum DetectionFigure {
         return chart
     }
 
-    /// Threshold labels with two decimals when that is exact (0.70, 0.72, …), otherwise three: a
-    /// rounded "1.00" for 0.995 would claim a threshold nothing can exceed.
+    /// Threshold labels with two decimals when that is exact (0.70, 0.72, …), otherwise with the
+    /// fewest decimals (3 to 6) that tell neighbours apart: a rounded "1.00" for 0.995 would claim a
+    /// threshold nothing can exceed.
     static func thresholdLabels(_ t: [Double]) -> [String] {
-        let exact = t.allSatisfy { abs($0 * 100 - ($0 * 100).rounded()) < 1e-4 }
-        return t.map { String(format: exact ? "%.2f" : "%.3f", $0) }
+        if t.allSatisfy({ abs($0 * 100 - ($0 * 100).rounded()) < 1e-4 }) { return t.map { String(format: "%.2f", $0) } }
+        for decimals in 3...6 {
+            let labels = t.map { String(format: "%.\(decimals)f", $0) }
+            if Set(labels).count == Set(t).count { return labels }
+        }
+        return t.map { String(format: "%.6f", $0) }
     }
 
     static func label(_ t: Double) -> String { String(format: "%.3f", t) }

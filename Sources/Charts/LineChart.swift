@@ -53,7 +53,9 @@ public struct LineChart: Chart {
             c.element("circle", ["class", "mark", "cx", num(px), "cy", num(py), "r", "7", "fill", "none", "stroke", m.color,
                                  "stroke-width", "2.5", "data-x", num(m.x), "data-y", num(m.y)].pairs)
             let right = px < axes.plot.x + axes.plot.width * 0.6
-            c.text(m.label, x: px + (right ? 10 : -10), y: py - 10, anchor: right ? .start : .end, size: 11, weight: "bold",
+            // Below the point when it sits near the top, where the legend is.
+            let below = py < axes.plot.y + 24
+            c.text(m.label, x: px + (right ? 10 : -10), y: below ? py + 20 : py - 10, anchor: right ? .start : .end, size: 11, weight: "bold",
                    fill: m.color, ["class", "mark-label"].pairs)
         }
         Legend(items: series.map { ($0.name, $0.color) }).draw(into: &c, plot: axes.plot)

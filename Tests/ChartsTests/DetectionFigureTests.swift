@@ -49,6 +49,7 @@ import Testing
     @Test func thresholdLabelsAreNeverRoundedUpToLookDifferent() {
         #expect(DetectionFigure.thresholdLabels([0.7, 0.72, 0.98]) == ["0.70", "0.72", "0.98"])
         #expect(DetectionFigure.thresholdLabels([0.9, 0.995]) == ["0.900", "0.995"])
+        #expect(DetectionFigure.thresholdLabels([0.997, 0.99722725, 0.9974545]) == ["0.9970", "0.9972", "0.9975"])
     }
 
     @Test func emptyCurveStillDraws() throws {
