@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "NPYFormatTests", dependencies: ["NPYFormat"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InferenceTests",
-            dependencies: ["Inference", "SafeTensors", "NPYFormat"],
+            dependencies: ["Inference", "SafeTensors", "NPYFormat", "LabelStore"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
