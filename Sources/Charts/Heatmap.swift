@@ -12,7 +12,7 @@ public struct Heatmap: Chart {
 
     public func draw(into c: inout Canvas, in frame: Rect) {
         c.text(title, x: frame.x + frame.width / 2, y: frame.y + 20, anchor: .middle, size: 14, weight: "bold", ["class", "chart-title"].pairs)
-        let grid = GridLayout(frame: frame.inset(top: 34, right: 90, bottom: 30, left: 34), columns: columns, rows: rows)
+        let grid = GridLayout(frame: frame.inset(top: 46, right: 90, bottom: 30, left: 34), columns: columns, rows: rows)
         let hi = values.max() ?? 0
         c.group(["class", "heatmap", "shape-rendering", "crispEdges"].pairs) { g in
             for y in 0..<rows {
@@ -36,9 +36,10 @@ struct GridLayout {
 
     init(frame: Rect, columns: Int, rows: Int) {
         self.columns = max(1, columns); self.rows = max(1, rows)
-        size = min(frame.width / Double(self.columns), frame.height / Double(self.rows))
+        // Whole units per cell: with crispEdges, fractional cells round unevenly and leave seams.
+        size = max(1, min(frame.width / Double(self.columns), frame.height / Double(self.rows)).rounded(.down))
         let w = size * Double(self.columns), h = size * Double(self.rows)
-        area = Rect(x: frame.x + (frame.width - w) / 2, y: frame.y, width: w, height: h)
+        area = Rect(x: (frame.x + (frame.width - w) / 2).rounded(.down), y: frame.y.rounded(.down), width: w, height: h)
     }
 
     func cell(_ x: Int, _ y: Int) -> Rect { Rect(x: area.x + Double(x) * size, y: area.y + Double(y) * size, width: size, height: size) }

@@ -36,7 +36,7 @@ public struct NormMapChart: Chart {
 
     public func draw(into c: inout Canvas, in frame: Rect) {
         c.text(title, x: frame.x + frame.width / 2, y: frame.y + 20, anchor: .middle, size: 14, weight: "bold", ["class", "chart-title"].pairs)
-        let grid = GridLayout(frame: frame.inset(top: 34, right: 90, bottom: 48, left: 34), columns: width, rows: height)
+        let grid = GridLayout(frame: frame.inset(top: 46, right: 90, bottom: 48, left: 34), columns: width, rows: height)
         let hi = Double(norms.max() ?? 0)
         c.group(["class", "normmap", "shape-rendering", "crispEdges"].pairs) { g in
             for y in 0..<height {
