@@ -117,6 +117,19 @@ import FeatureStore
         #expect(r.curvePoints.count == 2 && r.bestIndex == 0)   // F1 6/14 vs 4/13
     }
 
+    @Test func curveAgreesWithTheDetector() throws {
+        // The report counts while streaming; `normlab detect` sweeps stored similarities. Same answer.
+        var options = RunReport.Options()
+        options.thresholds = [-0.5, 0, 0.3, 0.5, 0.99]
+        let r = try Self.report(options)
+        let (reader, _, folder) = try Self.run()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let sims = try Detection.similarities(features: reader, prototype: [0, 0, 1, 0], from: 0)
+        let rows = Detection.sweep(similarities: sims, from: 0, width: 4, height: 4, patches: Self.patches, points: Self.points,
+                                   thresholds: options.thresholds, unit: .token)
+        #expect(r.curvePoints.map { [$0.tp, $0.fp, $0.fn] } == rows.map { [$0.tp, $0.fp, $0.fn] })
+    }
+
     @Test func perImageDetectionsAtAThreshold() throws {
         var options = RunReport.Options()
         options.at = 0.6
