@@ -27,6 +27,7 @@ struct LabelAPI: Sendable {
         api.get("runs/:run/images/:index/reviewed", use: reviewed)
         api.put("runs/:run/images/:index/reviewed", use: setReviewed)
         api.get("runs/:run/labels.npy", use: labels)
+        ReportAPI(store: store, features: features).register(on: router)
     }
 
     // MARK: - Reads
