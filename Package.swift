@@ -57,20 +57,23 @@ let package = Package(
         .target(
             name: "LabelServer",
             dependencies: [
-                "LabelStore", "FeatureStore", "ImageIO", "Detector",
+                "LabelStore", "FeatureStore", "ImageIO", "Detector", "Charts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
+        // A small SVG chart writer (bars, lines, histograms, heatmaps, norm maps); no dependencies.
+        .target(name: "Charts"),
+
         // Mean anomaly tokens and (later) cosine-threshold detection.
-        .target(name: "Detector", dependencies: ["CBLAS", "FeatureStore", "LabelStore"], swiftSettings: numericFlags),
+        .target(name: "Detector", dependencies: ["CBLAS", "FeatureStore", "LabelStore", "Charts"], swiftSettings: numericFlags),
 
         // Command-line entry point.
         .executableTarget(
             name: "normlab",
             dependencies: [
-                "Inference", "NPYFormat", "FeatureStore", "LabelStore", "LabelServer", "ImageIO", "Detector",
+                "Inference", "NPYFormat", "FeatureStore", "LabelStore", "LabelServer", "ImageIO", "Detector", "Charts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -79,11 +82,12 @@ let package = Package(
         .testTarget(name: "NPYFormatTests", dependencies: ["NPYFormat"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InferenceTests",
-            dependencies: ["Inference", "SafeTensors", "NPYFormat"],
+            dependencies: ["Inference", "SafeTensors", "NPYFormat", "LabelStore"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "DetectorTests", dependencies: ["Detector", "FeatureStore", "LabelStore"]),
+        .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "LabelStoreTests",
@@ -99,7 +103,7 @@ let package = Package(
         .testTarget(
             name: "WebLabelerTests",
             dependencies: [
-                "NPYFormat", "CPNG",
+                "NPYFormat", "CPNG", "LabelStore",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

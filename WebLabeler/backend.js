@@ -15,7 +15,7 @@ export class ApiError extends Error {
 
 const enc = encodeURIComponent;
 const imagePath = (run, index) => `/api/runs/${enc(run)}/images/${index}`;
-const setPath = (run, set) => `/api/runs/${enc(run)}/suggestion-sets/${set}`;
+const setPath = (set) => `/api/suggestion-sets/${set}`;
 
 async function request(method, path, body) {
   const headers = {};
@@ -63,7 +63,14 @@ export function normalizeRun(r) {
     height: Number(pick(r, "gridHeight", "grid_height", "height", "h")),
     width: Number(pick(r, "gridWidth", "grid_width", "width", "w")),
     labeledCount: Number(pick(r, "labeledCount", "labeled_count", "labeled") ?? 0),
+    channels: Number(pick(r, "channels") ?? 0),
   };
+}
+
+// A suggestion set with its review counts gathered in `counts`.
+export function normalizeSet(s) {
+  const { total, pending, accepted, rejected, labelled, ...rest } = s;
+  return { ...rest, counts: { total, pending, accepted, rejected, labelled } };
 }
 
 export function normalizeImage(i) {
@@ -129,18 +136,25 @@ export const api = {
     await request("PUT", `${imagePath(run, index)}/reviewed`, { reviewed, annotator });
   },
   // Detector suggestions (issue 6). `set` is a suggestion set id.
-  prototypes: (run) => json("GET", `/api/runs/${enc(run)}/prototypes`),
-  suggestionSets: (run) => json("GET", `/api/runs/${enc(run)}/suggestion-sets`),
-  createSuggestionSet: (run, { prototype, threshold, unit }) =>
-    json("POST", `/api/runs/${enc(run)}/suggestion-sets`, { prototype, threshold, unit }),
-  // {suggestions: [{x, y, kind, similarity}], classification: {tp, fp, fn}, counts}
-  suggestionImage: (run, set, index) => json("GET", `${setPath(run, set)}/images/${index}`),
-  decideSuggestion: (run, set, index, decision, { x, y }, annotator) =>
-    json("POST", `${setPath(run, set)}/images/${index}/${decision === "accepted" ? "accept" : "reject"}`, { x, y, annotator }),
-  withdrawDecision: (run, set, index, { x, y }, annotator) =>
-    json("DELETE", `${setPath(run, set)}/images/${index}/decision?x=${x}&y=${y}&annotator=${enc(annotator)}`),
-  async nextSuggestionImage(run, set, after) {
-    return (await json("GET", `${setPath(run, set)}/next?after=${after}`)).index;
+  prototypes: () => json("GET", "/api/prototypes"),
+  async suggestionSets(run) {
+    return (await json("GET", `/api/runs/${enc(run)}/suggestion-sets`)).map(normalizeSet);
+  },
+  async suggestionSet(set) {
+    return normalizeSet(await json("GET", setPath(set)));
+  },
+  async createSuggestionSet(run, { prototype, threshold, unit }) {
+    return normalizeSet(await json("POST", `/api/runs/${enc(run)}/suggestion-sets`, { prototype, threshold, unit }));
+  },
+  // {unit, suggestions: [{x, y, kind, similarity, state}], tp, fp, fn}
+  suggestionImage: (set, index) => json("GET", `${setPath(set)}/images/${index}`),
+  decideSuggestion: (set, index, decision, { x, y, kind }, annotator) =>
+    json("POST", `${setPath(set)}/images/${index}/decisions`, { x, y, kind, decision: decision === "accepted" ? "accept" : "reject", annotator }),
+  async withdrawDecision(set, index, { x, y, kind }, annotator) {
+    await request("DELETE", `${setPath(set)}/images/${index}/decisions?x=${x}&y=${y}&kind=${enc(kind)}&annotator=${enc(annotator)}`);
+  },
+  async nextSuggestionImage(set, after) {
+    return (await json("GET", `${setPath(set)}/next?after=${after}`)).image;
   },
   // Returns an object URL, or null when the server has no such image (404: imageless datasets).
   async imageURL(run, index, which, query = "") {

@@ -183,6 +183,8 @@ function bindControls() {
   $("redo").onclick = actions.redo;
   $("reviewed").onclick = actions.reviewed;
   $("help-button").onclick = actions.help;
+  // The report page gets the token and the current run.
+  $("report-link").onclick = () => { $("report-link").href = `report.html${location.search}#run=${encodeURIComponent(state.run?.name ?? "")}`; };
   $("help").onclick = (e) => { if (e.target === $("help")) actions.help(); };
   $("error-close").onclick = view.hideError;
   $("jump-form").addEventListener("submit", (e) => {

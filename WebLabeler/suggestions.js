@@ -24,15 +24,16 @@ export const suggestionAt = (cell) => (cell ? state.suggestions.find((s) => cove
 // What the accept / reject keys act on: the suggestion under the cursor, else the first one listed.
 export const currentSuggestion = () => suggestionAt(state.hover) ?? state.suggestions[0];
 
-// The run's sets and the prototypes that fit it; re-selects the set chosen last time for this run
-// (the newest one the first time).
+// The run's sets and the prototypes that fit it (of any run with the same channel count: the thesis
+// applies an ImageNet prototype to NYU); re-selects the set chosen last time for this run (the
+// newest one the first time).
 export async function loadSets() {
   const run = state.run?.name;
   if (!run) return;
-  const [sets, prototypes] = await Promise.all([api.suggestionSets(run), api.prototypes(run)]);
+  const [sets, prototypes] = await Promise.all([api.suggestionSets(run), api.prototypes()]);
   if (state.run?.name !== run) return;
   state.suggestionSets = sets;
-  state.prototypes = prototypes;
+  state.prototypes = prototypes.filter((p) => !state.run.channels || p.channels === state.run.channels);
   const stored = localStorage.getItem(`normlab.${setKey(run)}`);
   const wanted = stored === null ? sets[0]?.id : Number(stored);
   state.suggestionSet = sets.some((s) => s.id === wanted) ? wanted : null;
@@ -47,7 +48,7 @@ export async function selectSet(id) {
   await refresh();
 }
 
-// Pending suggestions and TP/FP/FN tokens of the current image for the chosen set.
+// Pending suggestions and TP/FP/FN marks of the current image for the chosen set, and its counts.
 export async function refresh() {
   const serial = ++loadSerial;
   const run = state.run?.name, set = state.suggestionSet, index = state.index;
@@ -57,17 +58,13 @@ export async function refresh() {
     emit("suggestions");
     return;
   }
-  const body = await api.suggestionImage(run, set, index);
+  const [body, counted] = await Promise.all([api.suggestionImage(set, index), api.suggestionSet(set)]);
   if (serial !== loadSerial) return;
-  state.suggestions = body.suggestions;
-  state.classification = body.classification;
-  updateCounts(set, body.counts);
+  state.suggestions = body.suggestions.filter((s) => s.state === "pending");
+  state.classification = { unit: body.unit, tp: body.tp, fp: body.fp, fn: body.fn };
+  const i = state.suggestionSets.findIndex((s) => s.id === set);
+  if (i >= 0) state.suggestionSets[i] = counted;
   emit("suggestions");
-}
-
-function updateCounts(id, counts) {
-  const set = state.suggestionSets.find((s) => s.id === id);
-  if (set && counts) set.counts = counts;
 }
 
 // Runs the detector on the server (seconds on a big run) and selects the new set.
@@ -80,7 +77,7 @@ export async function createSet({ prototype, threshold, unit }) {
 
 // The next image after the current one (wrapping around) with suggestions left to review, or null.
 export function nextToReview() {
-  return api.nextSuggestionImage(state.run.name, state.suggestionSet, state.index ?? -1);
+  return api.nextSuggestionImage(state.suggestionSet, state.index ?? -1);
 }
 
 async function bringUp(run, index) {
@@ -94,35 +91,26 @@ function applyLocally(index, s, { annotation, pending }) {
   if (index !== state.index) return;
   state.suggestions = state.suggestions.filter((o) => !sameTarget(o, s));
   if (pending) state.suggestions = [...state.suggestions, s].sort((a, b) => a.y - b.y || a.x - b.x);
-  if (annotation !== undefined) {
-    state.annotations = state.annotations.filter((a) => !sameTarget(a, s));
-    if (annotation) state.annotations.push(annotation);
-    syncCurrentImage();
-  }
+  if (annotation) state.annotations = [...state.annotations.filter((a) => !sameTarget(a, s)), annotation];
+  syncCurrentImage();
   emit("suggestions", "image", "progress");
 }
 
 // Accept or reject suggestion `s` of image `index` (all fixed when the key was pressed), as an
-// undoable operation. Undo withdraws the decision; redo makes it again.
+// undoable operation. Undo takes the decision back on the server; redo makes it again.
 export function decisionOp(decision, run, set, index, s, annotator) {
-  let changed = false; // an accept or reject that was already made (by another client) undoes to nothing
   const decide = async () => {
     await bringUp(run, index);
-    const reply = await api.decideSuggestion(run, set, index, decision, s, annotator);
-    changed = reply.changed;
-    updateCounts(set, reply.counts);
-    const annotation = reply.annotation ? { x: s.x, y: s.y, kind: s.kind, annotator: reply.annotation.annotator, source: reply.annotation.source } : undefined;
+    await api.decideSuggestion(set, index, decision, s, annotator);
+    const annotation = { x: s.x, y: s.y, kind: s.kind, annotator, source: "accepted-suggestion" };
     applyLocally(index, s, { annotation: decision === "accepted" ? annotation : undefined, pending: false });
   };
   const withdraw = async () => {
     await bringUp(run, index);
-    if (!changed) return;
-    const reply = await api.withdrawDecision(run, set, index, s, annotator);
-    updateCounts(set, reply.counts);
+    await api.withdrawDecision(set, index, s, annotator);
     // The server removed the accept's annotation unless it was there before (manual): ask it.
     if (decision === "accepted" && index === state.index) state.annotations = await api.annotations(run, index);
     applyLocally(index, s, { annotation: undefined, pending: true });
-    syncCurrentImage();
   };
   return { apply: decide, revert: withdraw };
 }

@@ -31,7 +31,7 @@ export function renderSuggestions() {
   const set = state.suggestionSets.find((s) => s.id === state.suggestionSet);
   const c = set?.counts;
   $("sugg-counts").textContent = c
-    ? `set: ${c.pending} to review · ${c.accepted} accepted · ${c.rejected} rejected` + (c.labeled ? ` · ${c.labeled} already labelled` : "")
+    ? `set: ${c.pending} to review · ${c.accepted} accepted · ${c.rejected} rejected` + (c.labelled ? ` · ${c.labelled} already labelled` : "")
     : "";
   $("sugg-count").textContent = state.suggestions.length;
   $("sugg-next").disabled = !set;
@@ -63,7 +63,7 @@ function renderForm() {
   const chosen = picker.value;
   picker.innerHTML = "";
   for (const p of state.prototypes) {
-    picker.append(new Option(`#${p.id} · ${p.run} · ${p.labelCount} labels, ${p.tokens}`, String(p.id)));
+    picker.append(new Option(`#${p.id} · from ${p.run} · ${p.labelCount} labels, ${p.tokens}`, String(p.id)));
   }
   if (!state.prototypes.length) picker.append(new Option("none recorded (normlab prototype)", ""));
   if ([...picker.options].some((o) => o.value === chosen)) picker.value = chosen;
@@ -71,26 +71,30 @@ function renderForm() {
 }
 
 // Overlay layer: suggestion boxes on both panels (the one the keys act on drawn solid), TP/FP/FN
-// token marks on the norm map when switched on. `cell` is the panel's pixels per token.
+// marks on the norm map when switched on (2×2 patches for a patch set, tokens for a token set).
+// `cell` is the panel's pixels per token.
 export function drawSuggestions(ctx, panel, cell) {
-  if (state.showMarks && state.classification && panel.name === "norm") {
+  const marks = state.classification;
+  if (state.showMarks && marks && panel.name === "norm") {
+    const n = marks.unit === "patch" ? 2 : 1;
     for (const [key, color] of [["tp", COLORS.tp], ["fp", COLORS.fp], ["fn", COLORS.fn]]) {
-      for (const [x, y] of state.classification[key]) mark(ctx, x, y, cell, color);
+      for (const [x, y] of marks[key]) mark(ctx, x, y, n, cell, color);
     }
   }
   const current = currentSuggestion();
   for (const s of state.suggestions) outline(ctx, s, cell, s === current);
 }
 
-function mark(ctx, x, y, c, color) {
+// An n×n block of tokens at (x, y): a translucent fill with a solid edge.
+function mark(ctx, x, y, n, c, color) {
   ctx.globalAlpha = 0.45;
   ctx.fillStyle = color;
-  ctx.fillRect(x * c, y * c, c, c);
+  ctx.fillRect(x * c, y * c, n * c, n * c);
   ctx.globalAlpha = 1;
   ctx.strokeStyle = color;
   ctx.lineWidth = 1;
   ctx.setLineDash([]);
-  ctx.strokeRect(x * c + 0.5, y * c + 0.5, c - 1, c - 1);
+  ctx.strokeRect(x * c + 0.5, y * c + 0.5, n * c - 1, n * c - 1);
 }
 
 // A suggestion: a dotted white box just outside the cells (annotations sit on the cell borders, the

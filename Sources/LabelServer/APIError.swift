@@ -47,8 +47,8 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static func status(_ e: LabelStoreError) -> HTTPResponse.Status {
         switch e {
-        case .unknownRun, .unknownDataset, .imageOutOfRange: .notFound
-        case .duplicateRun, .duplicateDataset: .conflict
+        case .unknownRun, .unknownDataset, .imageOutOfRange, .unknownPrototype, .unknownSuggestionSet: .notFound
+        case .duplicateRun, .duplicateDataset, .conflict: .conflict
         case .newerSchema: .internalServerError
         default: .badRequest
         }

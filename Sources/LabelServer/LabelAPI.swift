@@ -27,6 +27,8 @@ struct LabelAPI: Sendable {
         api.get("runs/:run/images/:index/reviewed", use: reviewed)
         api.put("runs/:run/images/:index/reviewed", use: setReviewed)
         api.get("runs/:run/labels.npy", use: labels)
+        ReportAPI(store: store, features: features).register(on: router)
+        SuggestionAPI(api: self).register(on: router)
     }
 
     // MARK: - Reads
@@ -139,7 +141,7 @@ struct LabelAPI: Sendable {
 
     // MARK: - Helpers
 
-    private func runAndIndex(_ c: LabelContext) throws -> (String, Int) {
+    func runAndIndex(_ c: LabelContext) throws -> (String, Int) {
         let text = try c.parameters.require("index")
         guard let index = Int(text) else { throw APIError(.badRequest, "image index '\(text)' is not an integer") }
         return (try c.parameters.require("run"), index)
@@ -151,18 +153,18 @@ struct LabelAPI: Sendable {
         }
     }
 
-    private func intQuery(_ q: Parameters, _ key: String) throws -> Int {
+    func intQuery(_ q: Parameters, _ key: String) throws -> Int {
         guard let text = q.get(key) else { throw APIError(.badRequest, "missing query parameter '\(key)'") }
         guard let v = Int(text) else { throw APIError(.badRequest, "query parameter \(key)='\(text)' is not an integer") }
         return v
     }
 
-    private func actor(_ annotator: String?, _ c: LabelContext) -> Actor {
+    func actor(_ annotator: String?, _ c: LabelContext) -> Actor {
         Actor(annotator: annotator ?? "", origin: "http \(c.clientAddress)")
     }
 
     /// Reads at most `maxBodyBytes` (413 beyond) and decodes JSON, naming what is wrong.
-    private func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+    func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
         let buffer = try await request.body.collect(upTo: maxBodyBytes)
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))

@@ -21,7 +21,6 @@ public enum LabelServer {
         if let token = options.token, !token.isEmpty { router.add(middleware: TokenMiddleware(token: token)) }
         router.add(middleware: FileMiddleware(options.webRoot, searchForIndexHtml: true, logger: logger))
         LabelAPI(store: store, features: FeatureCache(store: store), maxBodyBytes: options.maxBodyBytes).register(on: router)
-        SuggestionAPI(store: store, features: FeatureCache(store: store), maxBodyBytes: options.maxBodyBytes).register(on: router)
         return Application(
             router: router,
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "normlab"),

@@ -1,113 +1,132 @@
 import Detector
-import FeatureStore
+import Dispatch
 import Foundation
 import Hummingbird
 import LabelStore
-import NIOCore
 
-/// The suggestion routes (issue 6, "Review in the labeler"; README, "HTTP API"): suggestion sets of a
-/// run, per-image suggestions with the TP/FP/FN tokens, accept / reject / undo, next image to review.
+/// Suggestions to review in the labeler (README, "HTTP API"): create a set from a recorded prototype,
+/// list sets, one image's suggestions with its TP/FP/FN marks, accept/reject/undo, next image to review.
 struct SuggestionAPI: Sendable {
-    let store: LabelStore
-    let features: FeatureCache
-    let maxBodyBytes: Int
+    let api: LabelAPI
+    var store: LabelStore { api.store }
 
     func register(on router: Router<LabelContext>) {
-        let api = router.group("api/runs/:run")
-        /// Prototypes whose channel count fits this run (of any run), newest first.
-        api.get("prototypes") { r, c in try await guarded { try await prototypes(r, c) } }
-        /// The run's suggestion sets with counts, newest first.
-        api.get("suggestion-sets") { r, c in try await guarded { try json(try store.suggestionSets(run: c.parameters.require("run"))) } }
-        /// Runs the detector on the server and records the detections as a new set.
-        api.post("suggestion-sets") { r, c in try await guarded { try await createSet(r, c) } }
-        /// One set with counts.
-        api.get("suggestion-sets/:set") { r, c in try await guarded { try json(try store.suggestionSet(run: c.parameters.require("run"), id: setID(c))) } }
-        /// The next image (after `after`, wrapping around) with pending suggestions: {"index": n | null}.
-        api.get("suggestion-sets/:set/next") { r, c in try await guarded { try await next(r, c) } }
-        /// One image: pending suggestions, TP/FP/FN tokens, set counts.
-        api.get("suggestion-sets/:set/images/:index") { r, c in try await guarded { try await image(r, c) } }
-        /// Accept: the place becomes an annotation (source accepted-suggestion). 201, or 200 if already so.
-        api.post("suggestion-sets/:set/images/:index/accept") { r, c in try await guarded { try await decide(.accepted, r, c) } }
-        /// Reject: recorded, never suggested again in this run. 201, or 200 if already so.
-        api.post("suggestion-sets/:set/images/:index/reject") { r, c in try await guarded { try await decide(.rejected, r, c) } }
-        /// Undo of an accept or reject (the labeler's Ctrl+Z): the place is pending again.
-        api.delete("suggestion-sets/:set/images/:index/decision") { r, c in try await guarded { try await withdraw(r, c) } }
+        let g = router.group("api")
+        /// A run's sets, newest first, with review counts.
+        g.get("runs/:run/suggestion-sets", use: sets)
+        /// Detect and record a set: {"prototype": ID, "threshold": T, "unit": "patch"|"token", "from": K}.
+        g.post("runs/:run/suggestion-sets", use: create)
+        g.get("suggestion-sets/:set", use: set)
+        /// One image: suggestions (pending, accepted, labelled) and TP/FP/FN marks of the set's detections.
+        g.get("suggestion-sets/:set/images/:index", use: image)
+        /// The next image after `after` with pending suggestions: {"image": N} or {"image": null}.
+        g.get("suggestion-sets/:set/next", use: next)
+        /// {"x", "y", "kind", "decision": "accept"|"reject", "annotator"}; 409 when decided the other way.
+        g.post("suggestion-sets/:set/images/:index/decisions", use: decide)
+        /// Undo: `?x=&y=&kind=`.
+        g.delete("suggestion-sets/:set/images/:index/decisions", use: undo)
     }
 
-    // MARK: - Handlers
-
-    @Sendable func prototypes(_ request: Request, _ c: LabelContext) async throws -> Response {
-        let run = try store.run(named: try c.parameters.require("run"))
-        return try json(try store.prototypes().filter { $0.vector.count == run.channels }.map(PrototypeBody.init))
+    struct NewSet: Decodable { var prototype: Int64, threshold: Float, unit: String?, from: Int? }
+    struct Decision: Decodable { var x: Int, y: Int, kind: String?, decision: String, annotator: String? }
+    /// `{"image": null}` when nothing is pending (JSONEncoder would drop the key).
+    struct NextBody: Encodable {
+        var image: Int?
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(image, forKey: .image)
+        }
+        enum CodingKeys: CodingKey { case image }
     }
 
-    @Sendable func createSet(_ request: Request, _ c: LabelContext) async throws -> Response {
+    /// Marks of one image, tokens or patches as [x, y]: TP = detected and labelled, FP = detected only,
+    /// FN = labelled only (labels expanded to tokens for the token unit).
+    struct ImageBody: Codable {
+        var image: Int, unit: String, suggestions: [Suggestion], tp: [[Int]], fp: [[Int]], fn: [[Int]]
+    }
+
+    @Sendable func sets(_ request: Request, _ c: LabelContext) async throws -> Response {
+        try json(try store.suggestionSets(run: try c.parameters.require("run")))
+    }
+
+    @Sendable func set(_ request: Request, _ c: LabelContext) async throws -> Response {
+        try json(try store.suggestionSet(id: try setID(c)))
+    }
+
+    @Sendable func create(_ request: Request, _ c: LabelContext) async throws -> Response {
         let name = try c.parameters.require("run")
-        let body = try await decodeBody(NewSetBody.self, request, limit: maxBodyBytes)
-        guard let unit = Detection.Unit(rawValue: body.unit ?? "patch") else {
-            throw APIError(.badRequest, "unknown unit '\(body.unit ?? "")' (expected token or patch)")
+        let body = try await api.decode(NewSet.self, request)
+        let unit = body.unit ?? "patch"
+        guard let u = Detection.Unit(rawValue: unit) else { throw APIError(.badRequest, "unknown unit '\(unit)' (expected patch or token)") }
+        guard (-1...1).contains(body.threshold) else { throw APIError(.badRequest, "threshold \(body.threshold) is outside [-1, 1]") }
+        let (run, reader) = try await api.features.reader(run: name)
+        let from = body.from ?? 0
+        guard (0..<run.imageCount).contains(from) else { throw APIError(.badRequest, "from \(from) is outside the run's images 0…\(run.imageCount - 1)") }
+        let record = try store.prototype(id: body.prototype)
+        guard record.vector.count == run.channels else {
+            throw APIError(.badRequest, "prototype \(record.id) has \(record.vector.count) channels, run '\(name)' has \(run.channels)")
         }
-        guard (-1...1).contains(body.threshold) else { throw APIError(.badRequest, "threshold \(body.threshold) is outside [-1, 1] (cosine similarity)") }
-        let (run, reader) = try await features.reader(run: name)
-        let from = body.fromIndex ?? 0
-        guard (0..<run.imageCount).contains(from) else { throw LabelStoreError.imageOutOfRange(run: name, index: from, count: run.imageCount) }
-        let proto = try store.prototype(id: body.prototype)
-        guard proto.vector.count == run.channels else {
-            throw APIError(.badRequest, "prototype \(proto.id) has \(proto.vector.count) channels, run '\(name)' \(run.channels)")
+        // Scoring a large run takes seconds: keep it off the server's cooperative threads.
+        let found = try await offloaded {
+            let sims = try Detection.similarities(features: reader, prototype: record.vector, from: from)
+            return Detection.suggestions(similarities: sims, from: from, width: run.width, height: run.height, threshold: body.threshold, unit: u)
         }
-        let threshold = Float(body.threshold)
-        // Scoring every token of the run takes seconds on a big run: a thread of its own keeps the
-        // server's event loops and the cooperative pool free.
-        let rows = try await offloaded {
-            let sims = try Detection.similarities(features: reader, prototype: proto.vector, from: from)
-            return Detection.suggestionRows(similarities: sims, from: from, width: run.width, height: run.height, threshold: threshold, unit: unit)
-        }
-        let set = try await store.createSuggestionSet(run: name, prototype: .id(proto.id), threshold: body.threshold,
-                                                      unit: unit.suggestionUnit, rows: rows)
+        let set = try await store.createSuggestionSet(run: name, prototypeID: record.id, prototypeFile: nil, threshold: body.threshold,
+                                                      unit: unit, suggestions: found)
         return try json(set, status: .created)
     }
 
-    @Sendable func next(_ request: Request, _ c: LabelContext) async throws -> Response {
-        let text = request.uri.queryParameters.get("after") ?? "-1"
-        guard let after = Int(text) else { throw APIError(.badRequest, "query parameter after='\(text)' is not an integer") }
-        let index = try store.nextImageWithSuggestions(run: try c.parameters.require("run"), set: try setID(c), after: after)
-        return try json(NextBody(index: index))
-    }
-
     @Sendable func image(_ request: Request, _ c: LabelContext) async throws -> Response {
-        let (name, set, index) = try place(c)
-        let body = ImageBody(image: index, set: set, suggestions: try store.pendingSuggestions(run: name, set: set, image: index),
-                             classification: try store.classification(run: name, set: set, image: index),
-                             counts: try store.suggestionSet(run: name, id: set).counts)
-        return try json(body)
+        let id = try setID(c)
+        let index = try imageIndex(c)
+        let set = try store.suggestionSet(id: id)
+        let all = try store.suggestions(set: id, image: index, includeRejected: true)
+        let annotations = try store.annotations(run: set.run, image: index)
+        let marks = Self.marks(detected: all, annotations: annotations, unit: set.unit)
+        return try json(ImageBody(image: index, unit: set.unit, suggestions: all.filter { $0.state != "rejected" },
+                                  tp: marks.tp, fp: marks.fp, fn: marks.fn))
     }
 
-    @Sendable func decide(_ decision: SuggestionDecision, _ request: Request, _ c: LabelContext) async throws -> Response {
-        let (name, set, index) = try place(c)
-        let body = try await decodeBody(DecisionBody.self, request, limit: maxBodyBytes)
-        let who = Actor(annotator: body.annotator ?? "", origin: "http \(c.clientAddress)")
-        let outcome = decision == .accepted
-            ? try await store.acceptSuggestion(run: name, set: set, image: index, x: body.x, y: body.y, by: who)
-            : try await store.rejectSuggestion(run: name, set: set, image: index, x: body.x, y: body.y, by: who)
-        let reply = DecisionReply(decision: outcome.decision.rawValue, changed: outcome.changed, annotation: outcome.annotation.map(AnnotationBody.init),
-                                  counts: try store.suggestionSet(run: name, id: set).counts)
-        return try json(reply, status: outcome.changed ? .created : .ok)
-    }
-
-    @Sendable func withdraw(_ request: Request, _ c: LabelContext) async throws -> Response {
-        let (name, set, index) = try place(c)
+    @Sendable func next(_ request: Request, _ c: LabelContext) async throws -> Response {
         let q = request.uri.queryParameters
-        func int(_ key: String) throws -> Int {
-            guard let text = q.get(key) else { throw APIError(.badRequest, "missing query parameter '\(key)'") }
-            guard let v = Int(text) else { throw APIError(.badRequest, "query parameter \(key)='\(text)' is not an integer") }
-            return v
-        }
-        let who = Actor(annotator: q.get("annotator") ?? "", origin: "http \(c.clientAddress)")
-        let withdrawn = try await store.withdrawDecision(run: name, set: set, image: index, x: try int("x"), y: try int("y"), by: who)
-        return try json(WithdrawReply(withdrawn: withdrawn, counts: try store.suggestionSet(run: name, id: set).counts))
+        let after = q.get("after") == nil ? -1 : try api.intQuery(q, "after")
+        return try json(NextBody(image: try store.nextImageWithPendingSuggestions(set: try setID(c), after: after)))
     }
 
-    // MARK: - Helpers
+    @Sendable func decide(_ request: Request, _ c: LabelContext) async throws -> Response {
+        let (id, index) = (try setID(c), try imageIndex(c))
+        let body = try await api.decode(Decision.self, request)
+        guard ["accept", "reject"].contains(body.decision) else {
+            throw APIError(.badRequest, "unknown decision '\(body.decision)' (expected accept or reject)")
+        }
+        let s = try await store.decideSuggestion(set: id, image: index, x: body.x, y: body.y, kind: try AnnotationKind.parse(body.kind ?? "patch2x2"),
+                                                 accept: body.decision == "accept", by: api.actor(body.annotator, c))
+        return try json(s)
+    }
+
+    @Sendable func undo(_ request: Request, _ c: LabelContext) async throws -> Response {
+        let (id, index) = (try setID(c), try imageIndex(c))
+        let q = request.uri.queryParameters
+        try await store.undoSuggestionDecision(set: id, image: index, x: try api.intQuery(q, "x"), y: try api.intQuery(q, "y"),
+                                               kind: try AnnotationKind.parse(q.get("kind") ?? "patch2x2"), by: api.actor(q.get("annotator"), c))
+        return Response(status: .noContent)
+    }
+
+    static func marks(detected: [Suggestion], annotations: [Annotation], unit: String) -> (tp: [[Int]], fp: [[Int]], fn: [[Int]]) {
+        var truth = Set<[Int]>()
+        for a in annotations {
+            if unit == "patch" {
+                if a.kind == .patch2x2 { truth.insert([a.x, a.y]) }
+            } else if a.kind == .point {
+                truth.insert([a.x, a.y])
+            } else {
+                for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] { truth.insert([a.x + dx, a.y + dy]) }
+            }
+        }
+        let found = Set(detected.map { [$0.x, $0.y] })
+        let sorted = { (s: Set<[Int]>) in s.sorted { ($0[1], $0[0]) < ($1[1], $1[0]) } }
+        return (sorted(found.intersection(truth)), sorted(found.subtracting(truth)), sorted(truth.subtracting(found)))
+    }
 
     private func setID(_ c: LabelContext) throws -> Int64 {
         let text = try c.parameters.require("set")
@@ -115,91 +134,16 @@ struct SuggestionAPI: Sendable {
         return id
     }
 
-    private func place(_ c: LabelContext) throws -> (String, Int64, Int) {
+    private func imageIndex(_ c: LabelContext) throws -> Int {
         let text = try c.parameters.require("index")
         guard let index = Int(text) else { throw APIError(.badRequest, "image index '\(text)' is not an integer") }
-        return (try c.parameters.require("run"), try setID(c), index)
+        return index
     }
 }
 
-/// Maps the detector's and the suggestion store's errors to statuses; the rest goes to ErrorMiddleware.
-private func guarded(_ body: () async throws -> Response) async throws -> Response {
-    do {
-        return try await body()
-    } catch let e as SuggestionError {
-        switch e {
-        case .unknownSet, .notSuggested: throw APIError(.notFound, e.description)
-        case .alreadyDecided: throw APIError(.conflict, e.description)
-        }
-    } catch let e as LabelStoreError {
-        if case .unknownPrototype = e { throw APIError(.notFound, e.description) }
-        throw e
-    } catch let e as Detection.Failure {
-        throw APIError(.badRequest, e.description)
-    }
-}
-
-/// Runs blocking work on a thread of its own and awaits it.
-private func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+/// Runs CPU-heavy work on a Dispatch thread and awaits it.
+func offloaded<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try work() }) }.start()
+        DispatchQueue.global(qos: .userInitiated).async { continuation.resume(with: Result { try work() }) }
     }
-}
-
-/// Reads at most `limit` bytes (413 beyond) and decodes JSON, naming what is wrong.
-private func decodeBody<T: Decodable>(_ type: T.Type, _ request: Request, limit: Int) async throws -> T {
-    let buffer = try await request.body.collect(upTo: limit)
-    do {
-        return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
-    } catch let DecodingError.keyNotFound(key, _) {
-        throw APIError(.badRequest, "malformed JSON body: missing field '\(key.stringValue)'")
-    } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {
-        throw APIError(.badRequest, "malformed JSON body: field '\(ctx.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type")
-    } catch {
-        throw APIError(.badRequest, "malformed JSON body: not valid JSON")
-    }
-}
-
-// MARK: - JSON shapes
-
-private struct NewSetBody: Decodable {
-    var prototype: Int64
-    var threshold: Double
-    var unit: String?
-    var fromIndex: Int?
-}
-
-private struct DecisionBody: Decodable {
-    var x: Int, y: Int
-    var annotator: String?
-}
-
-private struct PrototypeBody: Encodable {
-    var id: Int64, run: String, tokens: String, trainFraction: Double, trainImages: Int, labelCount: Int, tokenCount: Int
-    var filePath: String?, createdAt: String
-    init(_ p: PrototypeRecord) {
-        (id, run, tokens, trainFraction, trainImages) = (p.id, p.run, p.tokens, p.trainFraction, p.trainImages)
-        (labelCount, tokenCount, filePath, createdAt) = (p.labelCount, p.tokenCount, p.filePath, p.createdAt)
-    }
-}
-
-private struct NextBody: Encodable {
-    var index: Int?
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(index, forKey: .index) // null, not a missing key, when nothing is left
-    }
-    enum CodingKeys: String, CodingKey { case index }
-}
-
-private struct ImageBody: Encodable {
-    var image: Int, set: Int64, suggestions: [Suggestion], classification: TokenClassification, counts: SuggestionCounts
-}
-
-private struct DecisionReply: Encodable {
-    var decision: String, changed: Bool, annotation: AnnotationBody?, counts: SuggestionCounts
-}
-
-private struct WithdrawReply: Encodable {
-    var withdrawn: Bool, counts: SuggestionCounts
 }

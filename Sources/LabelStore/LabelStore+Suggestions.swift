@@ -1,274 +1,212 @@
 import Foundation
 import GRDB
 
-// MARK: - Suggestions: detections offered for review (issue 6, "Review in the labeler")
-//
-// A suggestion set is one detection pass (run × prototype × threshold × unit). Decisions are kept per
-// run and place, not per set: a place rejected once is hidden from every later set of the run, and an
-// accepted one is an annotation (source 'accepted-suggestion'). A suggestion is *pending* when its
-// place has no decision and is not already labelled (every token it covers is covered by an
-// annotation: nothing left to review there).
+// MARK: - Suggestions: detections offered for review in the labeler
+
+/// One detection pass offered for review, with how far the review has got.
+public struct SuggestionSet: Sendable, Codable, Equatable {
+    public let id: Int64
+    public let run: String
+    public let prototypeID: Int64?
+    public let prototypeFile: String?
+    public let threshold: Double
+    public let unit: String             // 'token' (point suggestions) or 'patch' (2×2)
+    public let createdAt: String
+    public let total: Int
+    /// Not yet decided and not already an annotation.
+    public let pending: Int
+    public let accepted: Int
+    public let rejected: Int
+    /// Already annotated by other means (a manual or imported label at the same place).
+    public let labelled: Int
+}
+
+/// A suggested place and its review state: pending, accepted, rejected or labelled.
+public struct Suggestion: Sendable, Codable, Equatable {
+    public let image: Int, x: Int, y: Int
+    public let kind: String
+    public let similarity: Double
+    public let state: String
+}
+
+/// A detection to record in a new set.
+public struct NewSuggestion: Sendable {
+    public var row: LabelRow, kind: AnnotationKind, similarity: Float
+    public init(row: LabelRow, kind: AnnotationKind, similarity: Float) { self.row = row; self.kind = kind; self.similarity = similarity }
+}
 
 extension LabelStore {
-    // MARK: - Writes
-
-    /// Records a detection pass as a suggestion set, all rows or nothing; returns it with counts.
-    public func createSuggestionSet(run name: String, prototype: SuggestionPrototype, threshold: Double, unit: SuggestionUnit,
-                                    rows: [NewSuggestion]) async throws -> SuggestionSet {
-        try await pool.write { db in try Self.createSuggestionSet(db, run: name, prototype: prototype, threshold: threshold, unit: unit, rows: rows) }
-    }
-
-    /// The same, blocking (for the synchronous CLI commands).
-    public func createSuggestionSetNow(run name: String, prototype: SuggestionPrototype, threshold: Double, unit: SuggestionUnit,
-                                       rows: [NewSuggestion]) throws -> SuggestionSet {
-        try pool.write { db in try Self.createSuggestionSet(db, run: name, prototype: prototype, threshold: threshold, unit: unit, rows: rows) }
-    }
-
-    private static func createSuggestionSet(_ db: Database, run name: String, prototype: SuggestionPrototype, threshold: Double,
-                                            unit: SuggestionUnit, rows: [NewSuggestion]) throws -> SuggestionSet {
-        let run = try Self.run(db, named: name)
-        guard (-1...1).contains(threshold) else { throw LabelStoreError.badInput("threshold \(threshold) is outside [-1, 1] (cosine similarity)") }
-        try Self.checkSuggestionRows(rows, run: run, kind: unit.kind)
-        var protoID: Int64?, protoFile: String?
-        switch prototype {
-        case .id(let id):
-            guard let channels = try Int.fetchOne(db, sql: "SELECT channels FROM prototypes WHERE id = ?", arguments: [id]) else {
-                throw LabelStoreError.unknownPrototype(id)
+    /// Records a set of detections (one transaction); places outside the run are refused, nothing stored.
+    public func createSuggestionSet(run name: String, prototypeID: Int64?, prototypeFile: String?, threshold: Float,
+                                    unit: String, suggestions: [NewSuggestion]) async throws -> SuggestionSet {
+        guard ["token", "patch"].contains(unit) else { throw LabelStoreError.badInput("unknown unit '\(unit)' (expected token or patch)") }
+        guard (-1...1).contains(threshold) else { throw LabelStoreError.badInput("threshold \(threshold) is outside [-1, 1]") }
+        let id: Int64 = try await pool.write { db in
+            let run = try Self.run(db, named: name)
+            if let prototypeID, try Int.fetchOne(db, sql: "SELECT 1 FROM prototypes WHERE id = ?", arguments: [prototypeID]) == nil {
+                throw LabelStoreError.unknownPrototype(prototypeID)
             }
-            guard channels == run.channels else {
-                throw LabelStoreError.badInput("prototype \(id) has \(channels) channels, run '\(run.name)' \(run.channels)")
+            try db.execute(sql: """
+                INSERT INTO suggestion_sets (run_id, prototype_id, prototype_file, threshold, unit, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [run.id, prototypeID, prototypeFile, Double(threshold), unit, timestamp()])
+            let set = db.lastInsertedRowID
+            let insert = try db.makeStatement(sql: """
+                INSERT INTO suggestions (set_id, image_index, x, y, kind, similarity) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                """)
+            for s in suggestions {
+                try Self.checkAnnotation(run, image: s.row.image, x: s.row.x, y: s.row.y, kind: s.kind)
+                try insert.execute(arguments: [set, s.row.image, s.row.x, s.row.y, s.kind.rawValue, Double(s.similarity)])
             }
-            protoID = id
-        case .file(let path): protoFile = path
+            return set
         }
-        try db.execute(sql: """
-            INSERT INTO suggestion_sets (run_id, prototype_id, prototype_file, threshold, unit, created_at) VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [run.id, protoID, protoFile, threshold, unit.rawValue, timestamp()])
-        let id = db.lastInsertedRowID
-        let insert = try db.makeStatement(sql: "INSERT INTO suggestions (set_id, image_index, x, y, kind, similarity) VALUES (?, ?, ?, ?, ?, ?)")
-        for r in rows { try insert.execute(arguments: [id, r.image, r.x, r.y, unit.kind.rawValue, Double(r.similarity)]) }
-        return try Self.suggestionSet(db, run: run, id: id)
+        return try suggestionSet(id: id)
     }
 
-    private static func checkSuggestionRows(_ rows: [NewSuggestion], run: Run, kind: AnnotationKind) throws {
-        var seen = Set<LabelRow>()
-        for r in rows {
-            try checkAnnotation(run, image: r.image, x: r.x, y: r.y, kind: kind)
-            guard seen.insert(LabelRow(image: r.image, x: r.x, y: r.y)).inserted else {
-                throw LabelStoreError.badInput("suggestion (\(r.image), \(r.x), \(r.y)) is given twice")
+    /// One set with its review counts.
+    public func suggestionSet(id: Int64) throws -> SuggestionSet {
+        try pool.read { db in
+            guard let set = try Self.sets(db, where: "s.id = ?", [id]).first else {
+                throw LabelStoreError.unknownSuggestionSet(id)
             }
+            return set
         }
     }
 
-    /// Accepts a suggestion: the place becomes an annotation (source 'accepted-suggestion', with its
-    /// history row) and the decision is recorded. Accepting again changes nothing (and restores the
-    /// annotation if it was removed since); accepting a rejected place is refused.
+    /// A run's sets, newest first.
+    public func suggestionSets(run name: String) throws -> [SuggestionSet] {
+        try pool.read { db in
+            let run = try Self.run(db, named: name)
+            return try Self.sets(db, where: "s.run_id = ?", [run.id])
+        }
+    }
+
+    /// The state of every suggestion: a decision wins, then an existing annotation, else pending.
+    static let stateSQL = """
+        CASE WHEN d.decision IS NOT NULL THEN d.decision
+             WHEN a.id IS NOT NULL THEN 'labelled' ELSE 'pending' END
+        """
+
+    static let stateJoins = """
+        FROM suggestions g JOIN suggestion_sets s ON s.id = g.set_id
+        LEFT JOIN suggestion_decisions d ON d.run_id = s.run_id AND d.image_index = g.image_index AND d.x = g.x AND d.y = g.y AND d.kind = g.kind
+        LEFT JOIN annotations a ON a.run_id = s.run_id AND a.image_index = g.image_index AND a.x = g.x AND a.y = g.y AND a.kind = g.kind
+        """
+
+    static func sets(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [SuggestionSet] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT s.id, r.name, s.prototype_id, s.prototype_file, s.threshold, s.unit, s.created_at
+            FROM suggestion_sets s JOIN runs r ON r.id = s.run_id WHERE \(condition) ORDER BY s.id DESC
+            """, arguments: arguments)
+        return try rows.map { row in
+            let id: Int64 = row[0]
+            var counts = ["pending": 0, "accepted": 0, "rejected": 0, "labelled": 0]
+            for c in try Row.fetchAll(db, sql: "SELECT \(stateSQL), COUNT(*) \(stateJoins) WHERE g.set_id = ? GROUP BY 1", arguments: [id]) {
+                counts[c[0] as String] = c[1]
+            }
+            return SuggestionSet(id: id, run: row[1], prototypeID: row[2], prototypeFile: row[3], threshold: row[4], unit: row[5],
+                                 createdAt: row[6], total: counts.values.reduce(0, +), pending: counts["pending"]!,
+                                 accepted: counts["accepted"]!, rejected: counts["rejected"]!, labelled: counts["labelled"]!)
+        }
+    }
+
+    /// The suggestions of one image, ordered by y, x; rejected ones only when `includeRejected`.
+    public func suggestions(set id: Int64, image: Int, includeRejected: Bool = false) throws -> [Suggestion] {
+        try pool.read { db in
+            let set = try Self.requireSet(db, id)
+            let run = try Self.run(db, named: set.run)
+            try Self.checkImage(run, image)
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT g.image_index, g.x, g.y, g.kind, g.similarity, \(Self.stateSQL) AS state \(Self.stateJoins)
+                WHERE g.set_id = ? AND g.image_index = ? ORDER BY g.y, g.x, g.kind
+                """, arguments: [id, image])
+            return rows.map { Suggestion(image: $0[0], x: $0[1], y: $0[2], kind: $0[3], similarity: $0[4], state: $0[5]) }
+                .filter { includeRejected || $0.state != "rejected" }
+        }
+    }
+
+    /// The first image after `index` (wrapping around) with pending suggestions in the set, if any.
+    public func nextImageWithPendingSuggestions(set id: Int64, after index: Int) throws -> Int? {
+        try pool.read { db in
+            _ = try Self.requireSet(db, id)
+            let images = try Int.fetchAll(db, sql: """
+                SELECT DISTINCT g.image_index \(Self.stateJoins) WHERE g.set_id = ? AND \(Self.stateSQL) = 'pending' ORDER BY g.image_index
+                """, arguments: [id])
+            return images.first { $0 > index } ?? images.first
+        }
+    }
+
+    /// Accepts (the place becomes an annotation with source `accepted-suggestion`) or rejects (recorded,
+    /// never suggested again for the run) a suggestion. Repeating the same decision is harmless; the
+    /// opposite decision on a decided place is refused with the existing one named (two annotators).
     @discardableResult
-    public func acceptSuggestion(run name: String, set: Int64, image: Int, x: Int, y: Int, by actor: Actor) async throws -> DecisionOutcome {
+    public func decideSuggestion(set id: Int64, image: Int, x: Int, y: Int, kind: AnnotationKind, accept: Bool,
+                                 by actor: Actor) async throws -> Suggestion {
         try await pool.write { db in
-            let (run, kind) = try Self.suggestedPlace(db, run: name, set: set, image: image, x: x, y: y)
-            let previous = try Self.decision(db, run: run.id, image: image, x: x, y: y, kind: kind)
-            if let previous, previous.decision == .rejected { throw previous.conflict(image: image, x: x, y: y) }
-            let created = try Self.insert(db, run: run.id, LabelRow(image: image, x: x, y: y), kind: kind, source: .acceptedSuggestion, actor: actor)
-            if previous == nil { try Self.recordDecision(db, run: run.id, set: set, image: image, x: x, y: y, kind: kind, .accepted, actor) }
-            let row = try Row.fetchOne(db, sql: """
-                SELECT image_index, x, y, kind, annotator, source, created_at, updated_at FROM annotations
-                WHERE run_id = ? AND image_index = ? AND x = ? AND y = ? AND kind = ?
-                """, arguments: [run.id, image, x, y, kind.rawValue])
-            return DecisionOutcome(decision: .accepted, changed: created || previous == nil, annotation: row.map(Self.annotation))
-        }
-    }
-
-    /// Rejects a suggestion: recorded (decision + a 'reject-suggestion' history row), no annotation;
-    /// the place is not suggested again in this run. Rejecting again changes nothing; rejecting an
-    /// accepted place is refused.
-    @discardableResult
-    public func rejectSuggestion(run name: String, set: Int64, image: Int, x: Int, y: Int, by actor: Actor) async throws -> DecisionOutcome {
-        try await pool.write { db in
-            let (run, kind) = try Self.suggestedPlace(db, run: name, set: set, image: image, x: x, y: y)
-            if let previous = try Self.decision(db, run: run.id, image: image, x: x, y: y, kind: kind) {
-                if previous.decision == .accepted { throw previous.conflict(image: image, x: x, y: y) }
-                return DecisionOutcome(decision: .rejected, changed: false, annotation: nil)
+            let set = try Self.requireSet(db, id)
+            let run = try Self.run(db, named: set.run)
+            try Self.checkAnnotation(run, image: image, x: x, y: y, kind: kind)
+            guard let similarity = try Double.fetchOne(db, sql: """
+                SELECT similarity FROM suggestions WHERE set_id = ? AND image_index = ? AND x = ? AND y = ? AND kind = ?
+                """, arguments: [id, image, x, y, kind.rawValue]) else {
+                throw LabelStoreError.badInput("(\(x), \(y)) of image \(image) is not a \(kind.rawValue) suggestion of set \(id)")
             }
-            try Self.recordDecision(db, run: run.id, set: set, image: image, x: x, y: y, kind: kind, .rejected, actor)
-            try Self.history(db, run: run.id, image: image, x: x, y: y, kind: kind.rawValue, action: "reject-suggestion",
-                             source: .manual, actor: actor, at: timestamp())
-            return DecisionOutcome(decision: .rejected, changed: true, annotation: nil)
+            let decision = accept ? "accepted" : "rejected"
+            if let existing = try Row.fetchOne(db, sql: """
+                SELECT decision, annotator FROM suggestion_decisions WHERE run_id = ? AND image_index = ? AND x = ? AND y = ? AND kind = ?
+                """, arguments: [run.id, image, x, y, kind.rawValue]) {
+                let (was, who): (String, String) = (existing[0], existing[1])
+                guard was == decision else {
+                    throw LabelStoreError.conflict("suggestion (\(x), \(y)) of image \(image) was already \(was)\(who.isEmpty ? "" : " by \(who)"); undo that first")
+                }
+                return Suggestion(image: image, x: x, y: y, kind: kind.rawValue, similarity: similarity, state: was)
+            }
+            try db.execute(sql: """
+                INSERT INTO suggestion_decisions (run_id, image_index, x, y, kind, decision, set_id, annotator, decided_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [run.id, image, x, y, kind.rawValue, decision, id, actor.annotator, timestamp()])
+            if accept {
+                _ = try Self.insert(db, run: run.id, LabelRow(image: image, x: x, y: y), kind: kind, source: .acceptedSuggestion, actor: actor)
+            } else {
+                try Self.history(db, run: run.id, image: image, x: x, y: y, kind: kind.rawValue, action: "reject-suggestion",
+                                 source: .manual, actor: actor, at: timestamp())
+            }
+            return Suggestion(image: image, x: x, y: y, kind: kind.rawValue, similarity: similarity, state: decision)
         }
     }
 
-    /// Takes a decision back (the labeler's undo): the place is pending again; after an accept, the
-    /// annotation it made (source 'accepted-suggestion') is removed. Returns whether there was one.
-    @discardableResult
-    public func withdrawDecision(run name: String, set: Int64, image: Int, x: Int, y: Int, by actor: Actor) async throws -> Bool {
+    /// Takes a decision back (the labeler's undo): the place is pending again; an accepted one loses the
+    /// annotation it created if that annotation still has source `accepted-suggestion`.
+    public func undoSuggestionDecision(set id: Int64, image: Int, x: Int, y: Int, kind: AnnotationKind, by actor: Actor) async throws {
         try await pool.write { db in
-            let (run, kind) = try Self.suggestedPlace(db, run: name, set: set, image: image, x: x, y: y)
-            guard let previous = try Self.decision(db, run: run.id, image: image, x: x, y: y, kind: kind) else { return false }
+            let set = try Self.requireSet(db, id)
+            let run = try Self.run(db, named: set.run)
+            try Self.checkAnnotation(run, image: image, x: x, y: y, kind: kind)
+            let args: StatementArguments = [run.id, image, x, y, kind.rawValue]
+            guard let was = try String.fetchOne(db, sql: """
+                SELECT decision FROM suggestion_decisions WHERE run_id = ? AND image_index = ? AND x = ? AND y = ? AND kind = ?
+                """, arguments: args) else { return }
+            try db.execute(sql: "DELETE FROM suggestion_decisions WHERE run_id = ? AND image_index = ? AND x = ? AND y = ? AND kind = ?",
+                           arguments: args)
             let now = timestamp()
-            if previous.decision == .accepted {
+            if was == "accepted" {
                 try db.execute(sql: """
                     DELETE FROM annotations WHERE run_id = ? AND image_index = ? AND x = ? AND y = ? AND kind = ? AND source = 'accepted-suggestion'
-                    """, arguments: [run.id, image, x, y, kind.rawValue])
+                    """, arguments: args)
                 if db.changesCount > 0 {
                     try Self.history(db, run: run.id, image: image, x: x, y: y, kind: kind.rawValue, action: "remove",
                                      source: .acceptedSuggestion, actor: actor, at: now)
                 }
             }
-            try db.execute(sql: "DELETE FROM suggestion_decisions WHERE run_id = ? AND image_index = ? AND x = ? AND y = ? AND kind = ?",
-                           arguments: [run.id, image, x, y, kind.rawValue])
-            try Self.history(db, run: run.id, image: image, x: x, y: y, kind: kind.rawValue,
-                             action: previous.decision == .accepted ? "withdraw-accept" : "withdraw-reject", source: .manual, actor: actor, at: now)
-            return true
+            try Self.history(db, run: run.id, image: image, x: x, y: y, kind: kind.rawValue, action: "undo-\(was == "accepted" ? "accept" : "reject")-suggestion",
+                             source: .manual, actor: actor, at: now)
         }
     }
 
-    // MARK: - Reads
-
-    /// The suggestion sets of a run, newest first, with counts.
-    public func suggestionSets(run name: String) throws -> [SuggestionSet] {
-        try pool.read { db in
-            let run = try Self.run(db, named: name)
-            return try Int64.fetchAll(db, sql: "SELECT id FROM suggestion_sets WHERE run_id = ? ORDER BY id DESC", arguments: [run.id])
-                .map { try Self.suggestionSet(db, run: run, id: $0) }
+    static func requireSet(_ db: Database, _ id: Int64) throws -> (id: Int64, run: String) {
+        guard let run = try String.fetchOne(db, sql: "SELECT r.name FROM suggestion_sets s JOIN runs r ON r.id = s.run_id WHERE s.id = ?",
+                                            arguments: [id]) else {
+            throw LabelStoreError.unknownSuggestionSet(id)
         }
-    }
-
-    /// One suggestion set of a run, with counts.
-    public func suggestionSet(run name: String, id: Int64) throws -> SuggestionSet {
-        try pool.read { db in try Self.suggestionSet(db, run: try Self.run(db, named: name), id: id) }
-    }
-
-    /// The pending suggestions of one image (undecided, not already labelled), by y, x.
-    public func pendingSuggestions(run name: String, set: Int64, image: Int) throws -> [Suggestion] {
-        try pool.read { db in
-            let run = try Self.run(db, named: name)
-            _ = try Self.setUnit(db, run: run, id: set)
-            try Self.checkImage(run, image)
-            let sql = "SELECT s.image_index, s.x, s.y, s.kind, s.similarity FROM suggestions s WHERE s.set_id = :set AND s.image_index = :image AND "
-                + Self.pendingCondition + " ORDER BY s.y, s.x"
-            return try Row.fetchAll(db, sql: sql, arguments: ["set": set, "image": image, "run": run.id]).map {
-                Suggestion(image: $0[0], x: $0[1], y: $0[2], kind: AnnotationKind(rawValue: $0[3]) ?? .point, similarity: $0[4])
-            }
-        }
-    }
-
-    /// The image's TP/FP/FN tokens for a set: every detection of the set (decided or not) against the
-    /// image's annotations, both expanded to tokens.
-    public func classification(run name: String, set: Int64, image: Int) throws -> TokenClassification {
-        try pool.read { db in
-            let run = try Self.run(db, named: name)
-            _ = try Self.setUnit(db, run: run, id: set)
-            try Self.checkImage(run, image)
-            let detected = try Self.tokens(Row.fetchAll(db, sql: "SELECT x, y, kind FROM suggestions WHERE set_id = ? AND image_index = ?",
-                                                        arguments: [set, image]))
-            let labelled = try Self.tokens(Row.fetchAll(db, sql: "SELECT x, y, kind FROM annotations WHERE run_id = ? AND image_index = ?",
-                                                        arguments: [run.id, image]))
-            func sorted(_ s: Set<[Int]>) -> [[Int]] { s.sorted { ($0[1], $0[0]) < ($1[1], $1[0]) } }
-            return TokenClassification(tp: sorted(detected.intersection(labelled)), fp: sorted(detected.subtracting(labelled)),
-                                       fn: sorted(labelled.subtracting(detected)))
-        }
-    }
-
-    /// The first image after `after` (wrapping around to 0, the current image last) that has pending
-    /// suggestions in the set, or nil when none is left.
-    public func nextImageWithSuggestions(run name: String, set: Int64, after: Int) throws -> Int? {
-        try pool.read { db in
-            let run = try Self.run(db, named: name)
-            _ = try Self.setUnit(db, run: run, id: set)
-            let sql = "SELECT s.image_index FROM suggestions s WHERE s.set_id = :set AND s.image_index {op} :after AND "
-                + Self.pendingCondition + " ORDER BY s.image_index LIMIT 1"
-            let args: StatementArguments = ["set": set, "after": after, "run": run.id]
-            return try Int.fetchOne(db, sql: sql.replacingOccurrences(of: "{op}", with: ">"), arguments: args)
-                ?? Int.fetchOne(db, sql: sql.replacingOccurrences(of: "{op}", with: "<="), arguments: args)
-        }
-    }
-
-    // MARK: - Helpers
-
-    /// SQL: suggestion `s` has no decision in run `:run` and is not already labelled there.
-    static let pendingCondition = """
-        NOT EXISTS (SELECT 1 FROM suggestion_decisions d WHERE d.run_id = :run AND d.image_index = s.image_index
-                    AND d.x = s.x AND d.y = s.y AND d.kind = s.kind)
-        AND NOT (\(labelledCondition))
-        """
-
-    /// SQL: every token of suggestion `s` is covered by an annotation of run `:run` (a point by a point
-    /// or the patch holding it; a patch by the same patch or four points).
-    static let labelledCondition = """
-        CASE s.kind WHEN 'point' THEN EXISTS (SELECT 1 FROM annotations a WHERE a.run_id = :run AND a.image_index = s.image_index
-                 AND ((a.kind = 'point' AND a.x = s.x AND a.y = s.y) OR (a.kind = 'patch2x2' AND a.x = s.x - s.x % 2 AND a.y = s.y - s.y % 2)))
-        ELSE EXISTS (SELECT 1 FROM annotations a WHERE a.run_id = :run AND a.image_index = s.image_index
-                 AND a.kind = 'patch2x2' AND a.x = s.x AND a.y = s.y)
-          OR (SELECT COUNT(*) FROM annotations a WHERE a.run_id = :run AND a.image_index = s.image_index AND a.kind = 'point'
-                 AND a.x BETWEEN s.x AND s.x + 1 AND a.y BETWEEN s.y AND s.y + 1) = 4
-        END
-        """
-
-    static func suggestionSet(_ db: Database, run: Run, id: Int64) throws -> SuggestionSet {
-        guard let row = try Row.fetchOne(db, sql: """
-            SELECT id, prototype_id, prototype_file, threshold, unit, created_at FROM suggestion_sets WHERE id = ? AND run_id = ?
-            """, arguments: [id, run.id]) else { throw SuggestionError.unknownSet(run: run.name, id: id) }
-        let c = try Row.fetchOne(db, sql: """
-            SELECT COUNT(*), COALESCE(SUM(d.decision = 'accepted'), 0), COALESCE(SUM(d.decision = 'rejected'), 0),
-                   COALESCE(SUM(d.decision IS NULL AND (\(labelledCondition))), 0)
-            FROM suggestions s LEFT JOIN suggestion_decisions d ON d.run_id = :run AND d.image_index = s.image_index
-                 AND d.x = s.x AND d.y = s.y AND d.kind = s.kind
-            WHERE s.set_id = :set
-            """, arguments: ["run": run.id, "set": id])!
-        let counts = SuggestionCounts(total: c[0], pending: c[0] - c[1] - c[2] - c[3], accepted: c[1], rejected: c[2], labeled: c[3])
-        return SuggestionSet(id: row[0], run: run.name, prototypeID: row[1], prototypeFile: row[2], threshold: row[3],
-                             unit: SuggestionUnit(rawValue: row[4]) ?? .token, createdAt: row[5], counts: counts)
-    }
-
-    static func setUnit(_ db: Database, run: Run, id: Int64) throws -> SuggestionUnit {
-        guard let unit = try String.fetchOne(db, sql: "SELECT unit FROM suggestion_sets WHERE id = ? AND run_id = ?", arguments: [id, run.id]) else {
-            throw SuggestionError.unknownSet(run: run.name, id: id)
-        }
-        return SuggestionUnit(rawValue: unit) ?? .token
-    }
-
-    /// Checks run, set, image and that the set suggests (x, y); returns the run and the set's kind.
-    static func suggestedPlace(_ db: Database, run name: String, set: Int64, image: Int, x: Int, y: Int) throws -> (Run, AnnotationKind) {
-        let run = try Self.run(db, named: name)
-        let kind = try setUnit(db, run: run, id: set).kind
-        try checkImage(run, image)
-        let found = try Bool.fetchOne(db, sql: "SELECT 1 FROM suggestions WHERE set_id = ? AND image_index = ? AND x = ? AND y = ? AND kind = ?",
-                                      arguments: [set, image, x, y, kind.rawValue]) ?? false
-        guard found else { throw SuggestionError.notSuggested(set: set, image: image, x: x, y: y, kind: kind) }
-        return (run, kind)
-    }
-
-    struct StoredDecision {
-        var decision: SuggestionDecision, annotator: String, at: String
-        func conflict(image: Int, x: Int, y: Int) -> SuggestionError {
-            .alreadyDecided(image: image, x: x, y: y, decision: decision, by: annotator, at: at)
-        }
-    }
-
-    static func decision(_ db: Database, run: Int64, image: Int, x: Int, y: Int, kind: AnnotationKind) throws -> StoredDecision? {
-        try Row.fetchOne(db, sql: """
-            SELECT decision, annotator, decided_at FROM suggestion_decisions WHERE run_id = ? AND image_index = ? AND x = ? AND y = ? AND kind = ?
-            """, arguments: [run, image, x, y, kind.rawValue]).map {
-            StoredDecision(decision: SuggestionDecision(rawValue: $0[0]) ?? .rejected, annotator: $0[1], at: $0[2])
-        }
-    }
-
-    static func recordDecision(_ db: Database, run: Int64, set: Int64, image: Int, x: Int, y: Int, kind: AnnotationKind,
-                               _ decision: SuggestionDecision, _ actor: Actor) throws {
-        try db.execute(sql: """
-            INSERT INTO suggestion_decisions (run_id, image_index, x, y, kind, decision, set_id, annotator, decided_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [run, image, x, y, kind.rawValue, decision.rawValue, set, actor.annotator, timestamp()])
-    }
-
-    /// Rows (x, y, kind) expanded to their tokens as [x, y].
-    static func tokens(_ rows: [Row]) -> Set<[Int]> {
-        var out = Set<[Int]>()
-        for r in rows {
-            let x: Int = r[0], y: Int = r[1]
-            if (r[2] as String) == AnnotationKind.point.rawValue { out.insert([x, y]) }
-            else { for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] { out.insert([x + dx, y + dy]) } }
-        }
-        return out
+        return (id, run)
     }
 }

@@ -12,6 +12,8 @@ public enum LabelStoreError: Error, CustomStringConvertible, Equatable, Sendable
     case badLabelRows(source: String, problems: [String])
     case badInput(String)
     case unknownPrototype(Int64)
+    case unknownSuggestionSet(Int64)
+    case conflict(String)
 
     public var description: String {
         switch self {
@@ -32,6 +34,8 @@ public enum LabelStoreError: Error, CustomStringConvertible, Equatable, Sendable
                 + (problems.count > 50 ? "\n  … and \(problems.count - 50) more" : "")
         case .badInput(let why): why
         case .unknownPrototype(let id): "unknown prototype \(id) (normlab prototype --list shows the recorded ones)"
+        case .unknownSuggestionSet(let id): "unknown suggestion set \(id)"
+        case .conflict(let why): why
         }
     }
 }

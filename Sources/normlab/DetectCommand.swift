@@ -31,7 +31,7 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Also write the curve as JSON.") var json: String?
     @Option(help: "Threshold for --detections.") var at: Float?
     @Option(help: "Write the detections at --at as a label file (int64 (N, 3)).") var detections: String?
-    @Flag(help: "Record the detections at --at as a suggestion set to review in the labeler.") var suggest = false
+    @Option(help: "Also draw the curve as SVG: bars per threshold (TP+FP, TP, FN downward), PR curve, best F1.") var plot: String?
 
     func run() throws {
         let store = try database.open()
@@ -44,6 +44,7 @@ struct DetectCommand: ParsableCommand {
                                    patches: try store.labelRows(run: runName, kind: .patch2x2),
                                    points: try store.labelRows(run: runName, kind: .point), thresholds: thr, unit: unit)
         try Detection.csv(rows).write(toFile: output, atomically: true, encoding: .utf8)
+        if let plot { try DetectPlot.write(rows, title: "run '\(runName)': images \(fromIndex)..<\(r.imageCount), \(unit.rawValue) unit", to: plot) }
         if let json {
             let obj = rows.map { ["threshold": Double($0.threshold), "tp": Double($0.tp), "fp": Double($0.fp), "fn": Double($0.fn),
                                   "precision": $0.precision, "recall": $0.recall, "f1": $0.f1] }
@@ -56,7 +57,6 @@ struct DetectCommand: ParsableCommand {
             try NPY.encode(found.flatMap { [Int64($0.image), Int64($0.x), Int64($0.y)] }, shape: [found.count, 3])
                 .write(to: URL(fileURLWithPath: detections), options: .atomic)
         }
-        if suggest { try recordSuggestions(store, run: r, prototype: prototype, similarities: sims, from: fromIndex, at: at, unit: unit) }
         let best = rows.max { $0.f1 < $1.f1 }!
         note("run '\(runName)': images \(fromIndex)..<\(r.imageCount), \(rows.count) thresholds; best F1 \(String(format: "%.3f", best.f1)) at \(best.threshold) → \(output)")
     }

@@ -69,7 +69,7 @@ struct ExtractCommand: AsyncParsableCommand {
             throw ValidationError("\(paths[0]) is \(first.width)×\(first.height) after preparation; sides must be multiples of 8 (use --resize N)")
         }
         let plan = ExtractionPlan(store: store, pipeline: pipeline, paths: paths, positions: wanted, runBase: baseName,
-                                  dataset: dataset, metadata: metadata(model: model, options: options),
+                                  dataset: dataset, metadata: try metadata(model: model, pipeline: pipeline, options: options),
                                   imageSize: (first.width, first.height))
         let embedding = try pipeline.promptEmbedding(reference.prompt)
         Interrupt.install()
@@ -81,12 +81,11 @@ struct ExtractCommand: AsyncParsableCommand {
         }
     }
 
-    private func metadata(model: String, options: StableDiffusionPipeline.Options) -> [String: String] {
-        let unet = (try? UNetFiles(modelDirectory: model).weights) ?? ""
+    private func metadata(model: String, pipeline: StableDiffusionPipeline, options: StableDiffusionPipeline.Options) throws -> [String: String] {
         return [
             "model": URL(fileURLWithPath: model).standardizedFileURL.path,
-            "unet_weights": unet,
-            "unet_weights_fingerprint": weightsFingerprint(unet),
+            "unet_weights": pipeline.weightFiles["unet"] ?? "",
+            "weights_sha256": try weightsSHA256(pipeline.weightFiles),
             "timestep": "\(options.timestep)", "seed": "\(options.seed)", "prompt": reference.prompt,
             "batch_size": "\(batchSize)", "pixel_range": options.pixelRange.rawValue, "latent": options.latent.rawValue,
             "weights": reference.exactWeights ? "as stored" : "rounded to float16 (sdhelper)",
@@ -111,11 +110,14 @@ enum Interrupt {
     }
 }
 
-/// A file's size and FNV-1a of its safetensors header: identifies the weights without reading gigabytes.
-func weightsFingerprint(_ path: String) -> String {
-    guard let handle = FileHandle(forReadingAtPath: path), let size = try? handle.seekToEnd() else { return "" }
-    try? handle.seek(toOffset: 0)
-    let head = (try? handle.read(upToCount: 1 << 20)) ?? Data()
-    let hash = head.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
-    return "size \(size), header fnv1a64 \(String(hash, radix: 16))"
+/// SHA-256 of every weight file the pipeline loaded, as "unet:<hex> vae:<hex> text_encoder:<hex>"
+/// (the run's model identity: the same folder name can hold other weights).
+func weightsSHA256(_ files: [String: String]) throws -> String {
+    let started = Date()
+    let parts = try ["unet", "vae", "text_encoder"].compactMap { part in
+        try files[part].map { "\(part):\(try WeightHash.sha256(file: $0))" }
+    }
+    let seconds = Date().timeIntervalSince(started)
+    if seconds > 1 { note(String(format: "hashed the model weights (SHA-256) in %.1f s", seconds)) }
+    return parts.joined(separator: " ")
 }

@@ -55,7 +55,7 @@ struct ExtractionPlan {
             try w.writer.finish()
             let m = metadata
             let extra = m.filter { ["unet_weights", "pixel_range", "latent", "weights"].contains($0.key) }
-            var meta = RunMetadata(source: "extract", model: m["model"], modelHash: m["unet_weights_fingerprint"],
+            var meta = RunMetadata(source: "extract", model: m["model"], modelHash: m["weights_sha256"],
                                    timestep: m["timestep"].flatMap { Int($0) }, seed: m["seed"].flatMap { UInt64($0) },
                                    prompt: m["prompt"], batchSize: m["batch_size"].flatMap { Int($0) },
                                    preprocessing: m["preprocessing"], extra: extra)

@@ -6,7 +6,7 @@ float16, pixels/255 in channels_last, `latent_dist.sample()` after `manual_seed`
 `randn_like` of the channels_last latents, DDIM add_noise, `scale_model_input`, hooks.
 
     ../refenv/bin/python Tests/Fixtures/make_pipeline_fixtures.py
-Needs the tokenizer fixture (make_tokenizer_fixtures.py) first; the pipeline folders get no copy of it:
+Needs the tokenizer fixture (make_tokenizer_fixtures.py) and the photos (make_photo_fixtures.py) first; the pipeline folders get no copy of it:
 the tests link Tests/InferenceTests/Fixtures/tokenizer/<sd15|sd21> in as tokenizer/.
 """
 import json
@@ -119,6 +119,25 @@ def images():
     return [Image.fromarray(a, "RGB") for a in imgs]
 
 
+def paper_square(img):
+    """The paper's dataset-script centre crop, s = min(w, h)."""
+    w, h = img.size
+    s = min(w, h)
+    return img.crop((w // 2 - s // 2, h // 2 - s // 2, w // 2 + s // 2, h // 2 + s // 2))
+
+
+def photos(img_dir):
+    """Real photographs (make_photo_fixtures.py), prepared as sdhelper does: convert('RGB'), then
+    the optional centre crop and `img.resize((n, n))` (Pillow's default BICUBIC)."""
+    def load(name):
+        return Image.open(os.path.join(img_dir, name)).convert("RGB")
+    return {
+        "rocket_jpeg": load("rocket_64x48.jpg"),                            # JPEG, native 64x48
+        "camera_resize32": load("camera_120x90.png").resize((32, 32)),       # grayscale, --resize 32
+        "chelsea_crop_resize32": paper_square(load("chelsea_75x50.png")).resize((32, 32)),  # --center-crop --resize 32
+    }
+
+
 def main():
     logging.getLogger("diffusers").setLevel(logging.ERROR)
     logging.getLogger("transformers").setLevel(logging.ERROR)
@@ -151,6 +170,8 @@ def main():
         save(d, "img0_cat", img2repr(parts, [ims[0]], "a photo of a cat!"))
         save(d, "gray_empty", img2repr(parts, [gray.convert("RGB")], ""))
         save(d, "batch3_empty", img2repr(parts, ims, ""))
+        for tag, photo in photos(img_dir).items():
+            save(d, f"{tag}_empty", img2repr(parts, [photo], ""))
         print(name, "done")
 
 

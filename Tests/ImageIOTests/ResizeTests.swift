@@ -32,3 +32,21 @@ import Testing
         #expect(throws: ImageIOError.self) { try decodeImage([0xFF, 0xD8, 0xFF, 0, 0], name: "broken.jpg") }
     }
 }
+
+/// Real photographs (scikit-image's CC0/public-domain samples; Tests/Fixtures/make_photo_fixtures.py):
+/// sdhelper's resize, with and without the paper's centre crop, within one intensity level of Pillow.
+@Suite struct PhotoResizeTests {
+    @Test(arguments: [("coffee_240x160.png", "crop", 64), ("coffee_240x160.png", "crop", 200), ("coffee_240x160.png", "full", 96),
+                      ("camera_200x150.png", "crop", 64), ("camera_200x150.png", "full", 224),
+                      ("rocket.jpg", "crop", 224), ("rocket.jpg", "full", 80)])
+    func resizeIsWithinOneLevelOfPillow(_ file: String, _ mode: String, _ size: Int) throws {
+        var img = try decodeImage(ResizeTests.bytes("photos/" + file), name: file)
+        if mode == "crop" { img = img.centerSquare() }
+        let resized = PillowResize.bicubic(img, width: size, height: size)
+        let stem = file.split(separator: ".")[0]
+        let expected = try decodeImage(ResizeTests.bytes("photos/\(stem)__\(mode)_\(size).png"), name: "expected")
+        #expect(resized.width == expected.width && resized.height == expected.height)
+        let worst = zip(resized.pixels, expected.pixels).map { abs(Int($0) - Int($1)) }.max() ?? 0
+        #expect(worst <= 1, "\(file) \(mode) \(size): off by up to \(worst) levels")
+    }
+}

@@ -44,4 +44,36 @@ import Testing
         #expect(got.shape == [1, cout, oh, ow])
         #expect(c.maxAbsDiff <= 1e-5 * c.maxAbsRef, "stride \(stride) padding \(padding): \(c.maxAbsDiff)")
     }
+
+    /// The nine-shifted-GEMM path of large 3×3 "same" convolutions (the VAE at full resolution): a
+    /// batch of two, a height that is not a multiple of the band, with and without bias.
+    @Test(arguments: [true, false])
+    func shiftedTapsMatchDirectEvaluation(withBias: Bool) {
+        let (cin, cout, h, w) = (5, 7, 37, 450)
+        let conv = Conv2d(weight: Self.random(cout * cin * 9, seed: 4), bias: withBias ? Self.random(cout, seed: 5) : nil,
+                          inChannels: cin, outChannels: cout, kernel: 3)
+        #expect(conv.usesShiftedTaps(height: h, width: w))
+        #expect(!conv.usesShiftedTaps(height: 64, width: 64))
+        let x = Tensor(shape: [2, cin, h, w], data: Self.random(2 * cin * h * w, seed: 6))
+        let got = conv(x)
+        #expect(got.shape == [2, cout, h, w])
+        for b in 0..<2 {
+            let one = Tensor(shape: [1, cin, h, w], data: Array(x.data[(b * cin * h * w)..<((b + 1) * cin * h * w)]))
+            let c = Compare(Array(got.data[(b * cout * h * w)..<((b + 1) * cout * h * w)]), Self.naive(conv, one))
+            #expect(c.maxAbsDiff <= 1e-5 * c.maxAbsRef, "image \(b): \(c.maxAbsDiff)")
+        }
+    }
+
+    /// norm → SiLU → conv fused into the padding copy gives what the three separate steps give.
+    @Test func normalizationFusedIntoPaddingMatchesSeparateSteps() {
+        let (cin, cout, h, w) = (6, 4, 130, 129)
+        let conv = Conv2d(weight: Self.random(cout * cin * 9, seed: 7), bias: Self.random(cout, seed: 8), inChannels: cin,
+                          outChannels: cout, kernel: 3)
+        let norm = GroupNorm(groups: 3, channels: cin, eps: 1e-6, gamma: Self.random(cin, seed: 9), beta: Self.random(cin, seed: 10))
+        let x = Tensor(shape: [2, cin, h, w], data: Self.random(2 * cin * h * w, seed: 11).map { 3 * $0 + 1 })
+        #expect(conv.usesShiftedTaps(height: h, width: w))
+        let fused = conv(x, normalizedBy: norm, silu: true), separate = conv(norm(x, silu: true))
+        let c = Compare(fused.data, separate.data)
+        #expect(fused.shape == separate.shape && c.maxAbsDiff <= 1e-6 * c.maxAbsRef, "\(c.maxAbsDiff)")
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LabelStore
 import NPYFormat
 @testable import Inference
 
@@ -62,6 +63,11 @@ import NPYFormat
         }
         let (shape, _) = try NPY.readFloats(path: "\(dir)/a.features/r_up_blocks1/features.npy")
         #expect(shape == [5, 16, 2, 2])
+        // The run's identity: SHA-256 of every weight file the pipeline loaded.
+        let meta = try #require(try LabelStore(path: db).run(named: "r_up_blocks1").decodedMetadata)
+        let unet = try WeightHash.sha256(file: model + "/unet/diffusion_pytorch_model.safetensors")
+        let vae = try WeightHash.sha256(file: model + "/vae/diffusion_pytorch_model.safetensors")
+        #expect(meta.modelHash?.hasPrefix("unet:\(unet) vae:\(vae) text_encoder:") == true, "\(meta.modelHash ?? "nil")")
         let again = try runNormlab(Self.extractArgs(db, model))
         #expect(again.status != 0 && again.stderr.contains("already exists"))
     }

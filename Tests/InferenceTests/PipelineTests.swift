@@ -91,4 +91,33 @@ import NPYFormat
         let odd = try runNormlab(["represent", "--model", dir, "--image", image, "--resize", "30", "--out", out])
         #expect(odd.status != 0 && odd.stderr.contains("multiple of 8"))
     }
+
+    /// Real photographs through the whole CLI path (file decode, centre crop, bicubic resize, both
+    /// text-encoder variants) against diffusers: a JPEG at its native non-square size, a grayscale PNG
+    /// with --resize, a non-square PNG with --center-crop --resize (make_photo_fixtures.py).
+    @Test(arguments: ["sd15_tiny", "turbo_tiny"])
+    func photographsMatchTheReference(_ name: String) throws {
+        let dir = try PipelineTests.pipelineFolder(name)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("represent-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: dir); try? FileManager.default.removeItem(atPath: out) }
+        let cases: [(tag: String, file: String, options: [String])] = [
+            ("rocket_jpeg", "rocket_64x48.jpg", []),
+            ("camera_resize32", "camera_120x90.png", ["--resize", "32"]),
+            ("chelsea_crop_resize32", "chelsea_75x50.png", ["--center-crop", "--resize", "32"]),
+        ]
+        for c in cases {
+            let image = try Fixture.root() + "/pipeline/images/" + c.file
+            let r = try runNormlab(["represent", "--model", dir, "--image", image, "--positions", PipelineTests.positions.joined(separator: ","),
+                                    "--out", out] + c.options)
+            #expect(r.status == 0, "\(r.stderr)")
+            for p in PipelineTests.positions {
+                let want = try Fixture.tensor(npy: try Fixture.root() + "/pipeline/\(name)/expected/\(c.tag)_empty__\(p).npy")
+                let (shape, got) = try NPY.readFloats(path: "\(out)/\(p).npy")
+                #expect(shape == want.shape, "\(name) \(c.tag) \(p)")
+                let cmp = Compare(got, want.data)
+                #expect(cmp.maxAbsDiff <= 1e-3 * cmp.maxAbsRef, "\(name) \(c.tag) \(p): max|Δ| \(cmp.maxAbsDiff) vs max|ref| \(cmp.maxAbsRef)")
+                #expect(cmp.cosine >= 0.9999, "\(name) \(c.tag) \(p): cosine \(cmp.cosine)")
+            }
+        }
+    }
 }

@@ -77,7 +77,7 @@ extension WebLabelerBrowserTests {
             #expect(try annotations(writer) == ["0,10,6,patch2x2,accepted-suggestion,\(Self.annotator)"])
             #expect(try decisions(writer) == ["0,10,6,accepted", "0,20,20,rejected"])
             let actions = try session.database.history(run: "review").map { $0[0] }
-            #expect(actions == ["add", "reject-suggestion", "add", "remove", "withdraw-accept"], "\(actions)")
+            #expect(actions == ["add", "reject-suggestion", "add", "remove", "undo-accept-suggestion"], "\(actions)")
 
             // The help lists the suggestion keys.
             try await page.press(.questionMark, modifiers: Modifier.shift)

@@ -1,6 +1,7 @@
 // Element-wise hot loops of the U-Net that the compiler vectorises (AVX-512/AVX2 picked at run time).
 #ifndef NORMLAB_CKERNELS_H
 #define NORMLAB_CKERNELS_H
+#include "nl_sha256.h"
 
 /// Softmax of each row of a rows x cols row-major matrix, in place.
 void nl_softmax_rows(float *x, long rows, long cols);

@@ -19,27 +19,40 @@ public struct GroupNorm: Sendable {
     }
 
     public func callAsFunction(_ x: Tensor, silu: Bool = false) -> Tensor {
+        let folded = channelAffine(x)
+        let pixels = x.count / (x.batch * channels)
+        return Profile.time(.norm) { Tensor(uninitialized: x.shape) { y in
+            x.data.withUnsafeBufferPointer { xb in
+                for (i, f) in folded.enumerated() {
+                    affine(xb.baseAddress! + i * pixels, y + i * pixels, count: pixels, scale: f.scale, shift: f.shift, silu: silu)
+                }
+            }
+        } }
+    }
+
+    /// The normalisation as one scale and shift per (image, channel), in batch-major order:
+    /// y = (x − μ)·invStd·γ + β = x·scale + shift. Lets a convolution apply it while copying its input.
+    public func channelAffine(_ x: Tensor) -> [(scale: Float, shift: Float)] {
         precondition(x.channels == channels, "GroupNorm expects \(channels) channels, got \(x.shape)")
         let pixels = x.count / (x.batch * channels)
         let perGroup = channels / groups
-        return Profile.time(.norm) { Tensor(uninitialized: x.shape) { y in
+        return Profile.time(.norm) {
             x.data.withUnsafeBufferPointer { xb in
+                var folded: [(scale: Float, shift: Float)] = []
+                folded.reserveCapacity(x.batch * channels)
                 for b in 0..<x.batch {
                     for g in 0..<groups {
                         let offset = (b * channels + g * perGroup) * pixels
                         let (mean, invStd) = meanAndInverseStd(xb.baseAddress! + offset, count: perGroup * pixels, eps: eps)
                         for c in 0..<perGroup {
-                            let ch = g * perGroup + c
-                            // y = (x − μ)·invStd·γ + β, folded into one scale and shift per channel.
-                            let scale = invStd * gamma[ch]
-                            let shift = beta[ch] - mean * scale
-                            let base = offset + c * pixels
-                            affine(xb.baseAddress! + base, y + base, count: pixels, scale: scale, shift: shift, silu: silu)
+                            let scale = invStd * gamma[g * perGroup + c]
+                            folded.append((scale, beta[g * perGroup + c] - mean * scale))
                         }
                     }
                 }
+                return folded
             }
-        } }
+        }
     }
 }
 

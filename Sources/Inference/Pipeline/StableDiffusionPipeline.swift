@@ -25,6 +25,8 @@ public struct StableDiffusionPipeline: Sendable {
     /// SD-Turbo's EulerDiscreteScheduler divides the model input by sqrt(σ² + 1) (fresh scheduler);
     /// the PNDM/DDIM schedulers of SD-1.5/SD-2.1 leave it unchanged.
     public let eulerInputScaling: Bool
+    /// The weight files loaded, by component ("unet", "vae", "text_encoder"): what a run's identity hashes.
+    public let weightFiles: [String: String]
 
     /// Loads `unet/`, `vae/`, `text_encoder/`, `tokenizer/` and `scheduler/` of a diffusers pipeline
     /// folder. `roundWeightsToFP16` reproduces sdhelper, which loads every weight as float16.
@@ -39,6 +41,7 @@ public struct StableDiffusionPipeline: Sendable {
         vae = try VAEEncoder(config: .init(contentsOf: v.config), weights: source(v.weights))
         let t = try ModelFiles(directory: dir, subfolder: "text_encoder", weightNames: ["model.safetensors", "model.fp16.safetensors"])
         textEncoder = try CLIPTextModel(config: .init(contentsOf: t.config), weights: source(t.weights))
+        weightFiles = ["unet": u.weights, "vae": v.weights, "text_encoder": t.weights]
         tokenizer = try CLIPTokenizer(directory: (dir as NSString).appendingPathComponent("tokenizer"))
         let schedulerConfig = (dir as NSString).appendingPathComponent("scheduler/scheduler_config.json")
         schedule = try NoiseSchedule(configPath: schedulerConfig)

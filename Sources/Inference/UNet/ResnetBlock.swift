@@ -22,7 +22,7 @@ struct ResnetBlock: Sendable {
 
     /// `activatedEmbedding` is SiLU(emb), (B × timeDim), shared by every resnet of the U-Net.
     func callAsFunction(_ x: Tensor, activatedEmbedding: Tensor?) -> Tensor {
-        var h = conv1(norm1(x, silu: true))
+        var h = conv1(x, normalizedBy: norm1, silu: true)
         if let timeProjection, let activatedEmbedding {
             let t = timeProjection(activatedEmbedding)  // (B × C)
             let pixels = h.height * h.width
@@ -37,7 +37,7 @@ struct ResnetBlock: Sendable {
                 }
             }
         }
-        h = conv2(norm2(h, silu: true))
+        h = conv2(h, normalizedBy: norm2, silu: true)
         let s = shortcut.map { $0(x) } ?? x
         addInPlace(&h, s)
         if outputScale != 1 {

@@ -1,0 +1,81 @@
+/// A grid of values (row-major, `values[y * columns + x]`, row 0 at the top as in the image) in
+/// viridis, with a colour bar. Used for where labelled tokens sit in the image.
+public struct Heatmap: Chart {
+    public var title: String
+    public var columns: Int, rows: Int
+    public var values: [Double]
+    public var valueLabel: String
+
+    public init(title: String, columns: Int, rows: Int, values: [Double], valueLabel: String) {
+        self.title = title; self.columns = columns; self.rows = rows; self.values = values; self.valueLabel = valueLabel
+    }
+
+    public func draw(into c: inout Canvas, in frame: Rect) {
+        c.text(title, x: frame.x + frame.width / 2, y: frame.y + 20, anchor: .middle, size: 14, weight: "bold", ["class", "chart-title"].pairs)
+        let grid = GridLayout(frame: frame.inset(top: 46, right: 90, bottom: 30, left: 34), columns: columns, rows: rows)
+        let hi = values.max() ?? 0
+        c.group(["class", "heatmap", "shape-rendering", "crispEdges"].pairs) { g in
+            for y in 0..<rows {
+                for x in 0..<columns {
+                    let v = values[y * columns + x]
+                    g.rect(grid.cell(x, y), fill: Palette.viridis(hi > 0 ? v / hi : 0),
+                           ["class", "cell", "data-x", "\(x)", "data-y", "\(y)", "data-value", num(v)].pairs)
+                }
+            }
+        }
+        grid.drawIndexTicks(into: &c)
+        ColorBar(maximum: hi, label: valueLabel).draw(into: &c, at: Rect(x: grid.area.maxX + 16, y: grid.area.y, width: 14, height: grid.area.height))
+    }
+}
+
+/// Square cells for a columns × rows grid, centred in `frame`.
+struct GridLayout {
+    let area: Rect
+    let size: Double
+    let columns: Int, rows: Int
+
+    init(frame: Rect, columns: Int, rows: Int) {
+        self.columns = max(1, columns); self.rows = max(1, rows)
+        // Whole units per cell: with crispEdges, fractional cells round unevenly and leave seams.
+        size = max(1, min(frame.width / Double(self.columns), frame.height / Double(self.rows)).rounded(.down))
+        let w = size * Double(self.columns), h = size * Double(self.rows)
+        area = Rect(x: (frame.x + (frame.width - w) / 2).rounded(.down), y: frame.y.rounded(.down), width: w, height: h)
+    }
+
+    func cell(_ x: Int, _ y: Int) -> Rect { Rect(x: area.x + Double(x) * size, y: area.y + Double(y) * size, width: size, height: size) }
+
+    /// x (column) and y (row) indices at a readable spacing: every 8 for 32 or 64 wide grids.
+    func drawIndexTicks(into c: inout Canvas) {
+        func every(_ n: Int) -> Int { [1, 2, 4, 8, 16, 32, 64].first { n / $0 <= 8 } ?? 128 }
+        for x in stride(from: 0, to: columns, by: every(columns)) {
+            c.text("\(x)", x: area.x + (Double(x) + 0.5) * size, y: area.maxY + 13, anchor: .middle, size: 10, ["class", "tick-label x"].pairs)
+        }
+        for y in stride(from: 0, to: rows, by: every(rows)) {
+            c.text("\(y)", x: area.x - 4, y: area.y + (Double(y) + 0.5) * size + 3, anchor: .end, size: 10, ["class", "tick-label y"].pairs)
+        }
+    }
+}
+
+/// A vertical viridis gradient from 0 (bottom) to `maximum` (top) with nice ticks.
+struct ColorBar {
+    let maximum: Double
+    let label: String
+    var colors: (Double) -> String = Palette.viridis
+
+    func draw(into c: inout Canvas, at r: Rect) {
+        // One rect per step instead of a <linearGradient>: no ids to collide when several charts share a document.
+        let steps = 32
+        for i in 0..<steps {
+            let h = r.height / Double(steps)
+            c.rect(Rect(x: r.x, y: r.maxY - Double(i + 1) * h, width: r.width, height: h + 0.5), fill: colors((Double(i) + 0.5) / Double(steps)),
+                   ["class", "colorbar"].pairs)
+        }
+        let ticks = Ticks(0, max(maximum, 1e-9), count: 4)
+        for v in ticks.values where v <= maximum * 1.0000001 {
+            let y = r.maxY - (maximum > 0 ? v / maximum : 0) * r.height
+            c.line(r.maxX, y, r.maxX + 4, y, stroke: Palette.axis)
+            c.text(ticks.label(v), x: r.maxX + 6, y: y + 4, size: 10, ["class", "tick-label colorbar"].pairs)
+        }
+        c.text(label, x: r.x + r.width / 2, y: r.y - 6, anchor: .middle, size: 10)
+    }
+}

@@ -1,0 +1,83 @@
+import Charts
+import Detector
+import Foundation
+import Hummingbird
+import LabelStore
+import NIOCore
+
+/// Report and plot routes for the labeler's report page (README, "Reports and plots"): the same
+/// statistics and charts as `normlab report` and `normlab detect --plot`, for any run and any
+/// recorded prototype (`prototype=ID`; without it, the run's newest, else the mean of its labels).
+struct ReportAPI: Sendable {
+    let store: LabelStore
+    let features: FeatureCache
+
+    func register(on router: Router<LabelContext>) {
+        let api = router.group("api")
+        /// Recorded prototypes, newest first; `?run=R` for one run's.
+        api.get("prototypes", use: prototypes)
+        /// All report charts as one SVG.
+        api.get("runs/:run/report.svg", use: reportSVG)
+        /// The report as text (report.txt of `normlab report`).
+        api.get("runs/:run/report.txt", use: reportText)
+        /// The detection figure: `thresholds=a:b:n|t1,t2`, `unit=token|patch`, `from=K`.
+        api.get("runs/:run/curve.svg", use: curveSVG)
+        /// One image's norm map with TP/FP/FN tokens at `at=T` marked.
+        api.get("runs/:run/images/:index/detections.svg", use: imageSVG)
+    }
+
+    struct PrototypeBody: Codable {
+        var id: Int64, run: String, tokens: String, trainFraction: Double, trainImages: Int, labelCount: Int, tokenCount: Int
+        var channels: Int, createdAt: String
+    }
+
+    @Sendable func prototypes(_ request: Request, _ c: LabelContext) async throws -> Response {
+        let list = try store.prototypes(run: request.uri.queryParameters.get("run"))
+        return try json(list.map {
+            PrototypeBody(id: $0.id, run: $0.run, tokens: $0.tokens, trainFraction: $0.trainFraction, trainImages: $0.trainImages,
+                          labelCount: $0.labelCount, tokenCount: $0.tokenCount, channels: $0.vector.count, createdAt: $0.createdAt)
+        })
+    }
+
+    @Sendable func reportSVG(_ request: Request, _ c: LabelContext) async throws -> Response {
+        try await reported(request, c) { bytes(Array($0.svg().utf8), type: "image/svg+xml; charset=utf-8") }
+    }
+
+    @Sendable func reportText(_ request: Request, _ c: LabelContext) async throws -> Response {
+        try await reported(request, c) { bytes(Array($0.text.utf8), type: "text/plain; charset=utf-8") }
+    }
+
+    @Sendable func curveSVG(_ request: Request, _ c: LabelContext) async throws -> Response {
+        let q = request.uri.queryParameters
+        return try await withInputs(request, c) { inputs in
+            guard let p = inputs.prototype else { throw noPrototype(inputs.run) }
+            let thresholds = try Detection.parseThresholds(q.get("thresholds") ?? "0.6:0.99:20")
+            let unitText = q.get("unit") ?? "token"
+            guard let unit = Detection.Unit(rawValue: unitText) else { throw APIError(.badRequest, "unknown unit '\(unitText)' (expected token or patch)") }
+            let from = try q.get("from").map { try int($0, "from") } ?? p.evaluationStart(run: inputs.run)
+            let sims = try Detection.similarities(features: inputs.reader, prototype: p.vector, from: from)
+            let rows = Detection.sweep(similarities: sims, from: from, width: inputs.run.width, height: inputs.run.height,
+                                       patches: inputs.patches, points: inputs.points, thresholds: thresholds, unit: unit)
+            let points = rows.map { DetectionFigure.Point(threshold: Double($0.threshold), tp: $0.tp, fp: $0.fp, fn: $0.fn) }
+            let title = "run '\(inputs.run.name)', images \(from)..<\(inputs.run.imageCount), \(unit.rawValue) unit, \(Self.name(p))"
+            return bytes(Array(DetectionFigure.svg(points, title: title).utf8), type: "image/svg+xml; charset=utf-8")
+        }
+    }
+
+    @Sendable func imageSVG(_ request: Request, _ c: LabelContext) async throws -> Response {
+        let indexText = try c.parameters.require("index")
+        guard let index = Int(indexText) else { throw APIError(.badRequest, "image index '\(indexText)' is not an integer") }
+        guard let atText = request.uri.queryParameters.get("at") else { throw APIError(.badRequest, "missing query parameter 'at' (a threshold in [-1, 1])") }
+        guard let at = Float(atText) else { throw APIError(.badRequest, "query parameter at='\(atText)' is not a number") }
+        return try await withInputs(request, c) { inputs in
+            guard let p = inputs.prototype else { throw noPrototype(inputs.run) }
+            guard (0..<inputs.run.imageCount).contains(index) else {
+                throw LabelStoreError.imageOutOfRange(run: inputs.run.name, index: index, count: inputs.run.imageCount)
+            }
+            let d = try RunReport.imageDetections(inputs.reader, prototype: p.vector, patches: inputs.patches, points: inputs.points, image: index, at: at)
+            let svg = RunReport.imageSVG(run: inputs.run.name, detections: d, norms: Array(inputs.reader.norms(image: index)),
+                                         width: inputs.run.width, height: inputs.run.height, at: at)
+            return bytes(Array(svg.utf8), type: "image/svg+xml; charset=utf-8")
+        }
+    }
+}

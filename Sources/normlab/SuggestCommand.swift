@@ -1,0 +1,59 @@
+import ArgumentParser
+import Detector
+import Foundation
+import LabelStore
+import NPYFormat
+
+/// `normlab suggest`: detections at one threshold recorded as a suggestion set for review in the labeler.
+struct SuggestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "suggest",
+        abstract: "Record the detections of a run at one threshold as suggestions to review in the labeler.",
+        discussion: """
+            Every image of the run (from --from-index) is scored against the prototype (torch's cosine
+            similarity); a 2×2 patch at even coordinates whose 4 tokens are all strictly above --at (or, with
+            --unit token, a single token) becomes a suggestion. In the labeler's Suggestions card the annotator
+            accepts one (it becomes an annotation with source accepted-suggestion) or rejects it (recorded,
+            never suggested again for this run). Places that are already labelled count as labelled.
+            Unlike `detect`, suggestions cover every image by default: reviewing them also finds labels
+            missed in the images a prototype was averaged over.
+            Example: normlab suggest --run nyu --prototype 3 --at 0.8
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @Option(name: .customLong("run"), help: "The run to scan.") var runName: String
+    @Option(help: "A recorded prototype id or a float32 (C,) .npy (default: the run's newest recorded prototype).") var prototype: String?
+    @Option(help: "Threshold: similarity must be strictly greater.") var at: Float
+    @Option(help: "patch (2×2 suggestions) or token.") var unit = Detection.Unit.patch
+    @Option(help: "First image to scan.") var fromIndex = 0
+
+    func run() async throws {
+        let store = try database.open()
+        let r = try store.run(named: runName)
+        let features = try store.features(of: r)
+        let spec: ReportPrototype.Spec
+        if let prototype, let id = Int64(prototype), !FileManager.default.fileExists(atPath: prototype) {
+            spec = .id(id)
+        } else if let prototype {
+            let (shape, vector) = try NPY.readFloats(path: prototype)
+            guard shape.count == 1 else { throw ValidationError("\(prototype): a prototype must have shape (C,), found \(shape)") }
+            spec = .vector(vector, name: prototype)
+        } else {
+            guard try !store.prototypes(run: runName).isEmpty else {
+                throw ValidationError("run '\(runName)' has no recorded prototype; pass --prototype ID|FILE.npy (normlab prototype records one)")
+            }
+            spec = .newest
+        }
+        guard let proto = try ReportPrototype.resolve(spec, store: store, run: r, features: features, patches: [], points: []) else {
+            throw ValidationError("no prototype for run '\(runName)'")
+        }
+        _ = try Detection.parseThresholds("\(at)")
+        let sims = try Detection.similarities(features: features, prototype: proto.vector, from: fromIndex)
+        let found = Detection.suggestions(similarities: sims, from: fromIndex, width: r.width, height: r.height, threshold: at, unit: unit)
+        let set = try await store.createSuggestionSet(run: runName, prototypeID: proto.id, prototypeFile: proto.id == nil ? prototype : nil,
+                                                      threshold: at, unit: unit.rawValue, suggestions: found)
+        note("suggestion set \(set.id) of run '\(runName)' (\(proto.description), > \(at), \(unit.rawValue) unit, images \(fromIndex)..<\(r.imageCount)): "
+             + "\(set.total) suggestions, \(set.pending) to review, \(set.labelled) already labelled, \(set.rejected) rejected earlier")
+        print(set.id)
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import NPYFormat
+import Testing
+@testable import LabelServer
+@testable import LabelStore
+
+/// The report routes on a planted run "p" (4 images, C = 3, 4×4): background tokens along e0, a 2×2
+/// patch of 5·e2 at (0, 0) of image 0 (labelled) and at (2, 2) of image 2 (not labelled), and a
+/// recorded prototype e2 over all 4 images. Every threshold in (0, 1) then finds exactly the 8
+/// planted tokens: TP 4 (image 0), FP 4 (image 2), FN 0.
+@Suite struct ReportAPITests {
+    static func plant(_ s: TestServer) async throws -> Int64 {
+        var v = [Float](repeating: 0, count: 4 * 3 * 16)
+        for i in 0..<4 { for t in 0..<16 { v[(i * 3) * 16 + t] = 1 } }
+        for (i, x0, y0) in [(0, 0, 0), (2, 2, 2)] {
+            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+                let t = (y0 + dy) * 4 + x0 + dx
+                v[(i * 3) * 16 + t] = 0
+                v[(i * 3 + 2) * 16 + t] = 5
+            }
+        }
+        try NPY.write(v, shape: [4, 3, 4, 4], to: s.folder + "/p.npy")
+        try await s.store.importFeatures(file: s.folder + "/p.npy", dataset: "p-ds", run: "p")
+        _ = try await s.store.addAnnotation(run: "p", image: 0, x: 0, y: 0, kind: .patch2x2, source: .manual, by: Actor(annotator: "t", origin: "test"))
+        return try await s.store.recordPrototype(NewPrototype(
+            run: "p", tokens: "patch", trainFraction: 1, trainImages: 4, labels: [(LabelRow(image: 0, x: 0, y: 0), .patch2x2)],
+            tokenCount: 4, vector: [0, 0, 1], filePath: nil))
+    }
+
+    static func count(_ body: [UInt8], _ needle: String) -> Int { String(decoding: body, as: UTF8.self).components(separatedBy: needle).count - 1 }
+
+    @Test func prototypesAndCurve() async throws {
+        try await withServer { s in
+            let id = try await Self.plant(s)
+            let list = try #require(try await s.http.get("/api/prototypes?run=p").json() as? [[String: Any]])
+            #expect(list.count == 1 && list[0]["id"] as? Int == Int(id) && list[0]["channels"] as? Int == 3 && list[0]["tokenCount"] as? Int == 4)
+            #expect(try #require(try await s.http.get("/api/prototypes").json() as? [[String: Any]]).count == 1)
+            #expect(try #require(try await s.http.get("/api/prototypes?run=r").json() as? [[String: Any]]).isEmpty)
+
+            let curve = try await s.http.get("/api/runs/p/curve.svg?prototype=\(id)&thresholds=0.1:0.9:5&unit=token")
+            #expect(curve.status == 200 && curve.headers["content-type"]?.hasPrefix("image/svg+xml") == true)
+            #expect(Self.count(curve.body, "class=\"bar\" data-series=\"TP\"") == 5)
+            #expect(Self.count(curve.body, "class=\"bar\" data-series=\"TP\" data-index=\"4\" data-value=\"4\"") == 1)
+            #expect(Self.count(curve.body, "data-series=\"TP + FP\" data-index=\"0\" data-value=\"8\"") == 1)
+            #expect(Self.count(curve.body, "data-series=\"FN\" data-index=\"2\" data-value=\"0\"") == 1)
+            // Patch unit: one labelled patch found, one false; the default prototype is the same one.
+            let patch = try await s.http.get("/api/runs/p/curve.svg?thresholds=0.5&unit=patch")
+            #expect(Self.count(patch.body, "data-series=\"TP + FP\" data-index=\"0\" data-value=\"2\"") == 1)
+        }
+    }
+
+    @Test func reportAndImageMaps() async throws {
+        try await withServer { s in
+            let id = try await Self.plant(s)
+            let text = String(decoding: try await s.http.get("/api/runs/p/report.txt?prototype=\(id)").body, as: UTF8.self)
+            #expect(text.contains("images with ≥ 1 anomaly: 1 of 4 (25.0 %)") && text.contains("recorded prototype #\(id)"))
+            let svg = try await s.http.get("/api/runs/p/report.svg")
+            #expect(svg.status == 200 && Self.count(svg.body, "class=\"cell\"") == 16)
+            // Without labels or prototypes, run "r" still gets its label statistics.
+            let plain = String(decoding: try await s.http.get("/api/runs/r/report.txt").body, as: UTF8.self)
+            #expect(plain.contains("images with ≥ 1 anomaly: 0 of 5") && plain.contains("prototype: none"))
+
+            let image = try await s.http.get("/api/runs/p/images/2/detections.svg?prototype=\(id)&at=0.5")
+            #expect(image.status == 200 && Self.count(image.body, "data-kind=\"fp\"") == 4 && Self.count(image.body, "data-kind=\"tp\"") == 0)
+            #expect(Self.count(try await s.http.get("/api/runs/p/images/0/detections.svg?at=0.5").body, "data-kind=\"tp\"") == 4)
+        }
+    }
+
+    @Test func badInputIsAnsweredWithAReason() async throws {
+        try await withServer { s in
+            _ = try await Self.plant(s)
+            func expect(_ path: String, _ status: Int, _ text: String) async throws {
+                let reply = try await s.http.get(path)
+                let message = (try? reply.json() as? [String: Any])?["error"] as? String ?? ""
+                #expect(reply.status == status && message.contains(text), "\(path): \(reply.status) \(message)")
+            }
+            try await expect("/api/prototypes?run=nope", 404, "unknown run 'nope'")
+            try await expect("/api/runs/nope/report.svg", 404, "unknown run 'nope'")
+            try await expect("/api/runs/p/report.svg?prototype=999", 404, "unknown prototype 999")
+            try await expect("/api/runs/p/curve.svg?prototype=abc", 400, "not a recorded prototype id")
+            try await expect("/api/runs/p/curve.svg?thresholds=0.5:1.5:3", 400, "outside [-1, 1]")
+            try await expect("/api/runs/p/curve.svg?unit=pixel", 400, "unknown unit 'pixel'")
+            try await expect("/api/runs/p/curve.svg?from=9", 400, "past the last image")
+            try await expect("/api/runs/r/curve.svg", 404, "no recorded prototype and no labels")
+            try await expect("/api/runs/big/report.svg?prototype=1", 400, "the prototype has 3 channels")
+            try await expect("/api/runs/p/images/1/detections.svg", 400, "missing query parameter 'at'")
+            try await expect("/api/runs/p/images/1/detections.svg?at=1.5", 400, "outside [-1, 1]")
+            try await expect("/api/runs/p/images/9/detections.svg?at=0.5", 404, "image index 9 is outside run 'p'")
+        }
+    }
+}

@@ -1,0 +1,117 @@
+// The report page: run and prototype pickers, and the server's SVG charts inlined (so they scale
+// and can be inspected). Every request goes through `get`, which sends the optional token and
+// turns error responses into the server's message, shown in the banner rather than swallowed.
+
+const params = new URLSearchParams(location.search);
+const token = params.get("token");
+const $ = (id) => document.getElementById(id);
+const enc = encodeURIComponent;
+
+async function get(path) {
+  const headers = token ? { Authorization: `Bearer ${token}` } : {};
+  let response;
+  try {
+    response = await fetch(path, { headers });
+  } catch (e) {
+    throw new Error(`GET ${path}: server unreachable (${e.message})`);
+  }
+  if (!response.ok) {
+    const text = await response.text().catch(() => "");
+    let detail = text;
+    try { detail = JSON.parse(text).error ?? text; } catch { /* keep the text */ }
+    throw new Error(`GET ${path.split("?")[0]} failed (${response.status}: ${detail})`);
+  }
+  return response;
+}
+
+function showError(e) {
+  $("error-text").textContent = e.message ?? String(e);
+  $("error").hidden = false;
+}
+
+let runs = [];
+
+function query() {
+  const q = new URLSearchParams();
+  if ($("prototype-picker").value) q.set("prototype", $("prototype-picker").value);
+  return q;
+}
+
+// Loads one chart into its box; the box is emptied first so a failed chart never shows a stale one.
+// The SVG lives in the box's shadow root: the labeler's stylesheet (e.g. its progress `.bar`) must
+// not restyle the chart's elements of the same class.
+async function draw(box, path) {
+  const el = $(box);
+  const root = el.shadowRoot ?? el.attachShadow({ mode: "open" });
+  root.innerHTML = "";
+  el.setAttribute("aria-busy", "true");
+  try {
+    root.innerHTML = `<style>svg { display: block; max-width: 100%; height: auto; }</style>` + await (await get(path)).text();
+  } catch (e) {
+    showError(e);
+  } finally {
+    el.removeAttribute("aria-busy");
+  }
+}
+
+async function drawAll() {
+  $("error").hidden = true;
+  const run = $("run-picker").value;
+  if (!run) return;
+  const base = `/api/runs/${enc(run)}`;
+  const curve = query();
+  curve.set("thresholds", $("thresholds").value.trim());
+  curve.set("unit", $("unit").value);
+  location.hash = `run=${enc(run)}` + ($("prototype-picker").value ? `&prototype=${$("prototype-picker").value}` : "");
+  document.body.dataset.ready = "0";
+  await Promise.all([
+    draw("curve", `${base}/curve.svg?${curve}`),
+    draw("report", `${base}/report.svg?${query()}`),
+    get(`${base}/report.txt?${query()}`).then((r) => r.text()).then((t) => { $("report-text").textContent = t; }, showError),
+    drawImage(),
+  ]);
+  document.body.dataset.ready = "1";
+}
+
+async function drawImage() {
+  const run = $("run-picker").value;
+  const q = query();
+  q.set("at", $("image-at").value);
+  await draw("image", `/api/runs/${enc(run)}/images/${Number($("image-index").value)}/detections.svg?${q}`);
+}
+
+// Prototypes of any run whose channel count matches: a prototype from one dataset is meant to be
+// applied to another (the thesis figure). The first option is the server's default.
+async function loadPrototypes(selected) {
+  const run = runs.find((r) => r.name === $("run-picker").value);
+  const list = await (await get("/api/prototypes")).json();
+  const picker = $("prototype-picker");
+  picker.innerHTML = "";
+  picker.append(new Option("default: newest of this run, else mean of its labels", ""));
+  for (const p of list.filter((p) => !run || p.channels === run.channels)) {
+    const label = `#${p.id} · run ${p.run} · ${p.tokenCount} tokens · images 0..<${p.trainImages}`;
+    picker.append(new Option(label, String(p.id)));
+  }
+  picker.value = [...picker.options].some((o) => o.value === selected) ? selected : "";
+}
+
+async function start() {
+  const hash = new URLSearchParams(location.hash.slice(1));
+  runs = await (await get("/api/runs")).json();
+  const picker = $("run-picker");
+  for (const r of runs) picker.append(new Option(`${r.name} (${r.imageCount} images)`, r.name));
+  if (runs.length === 0) throw new Error("no runs in this database yet (normlab features import or extract)");
+  if (runs.some((r) => r.name === hash.get("run"))) picker.value = hash.get("run");
+  await loadPrototypes(hash.get("prototype") ?? "");
+  if (token) $("labeler-link").href = `index.html?token=${enc(token)}`;
+  picker.addEventListener("change", () => loadPrototypes("").then(drawAll).catch(showError));
+  $("prototype-picker").addEventListener("change", () => drawAll().catch(showError));
+  $("unit").addEventListener("change", () => drawAll().catch(showError));
+  $("refresh").addEventListener("click", () => drawAll().catch(showError));
+  $("thresholds").addEventListener("keydown", (e) => { if (e.key === "Enter") drawAll().catch(showError); });
+  $("image-form").addEventListener("submit", (e) => { e.preventDefault(); drawImage(); });
+  $("error-close").addEventListener("click", () => { $("error").hidden = true; });
+  await drawAll();
+}
+
+start().catch((e) => { showError(e); document.body.dataset.ready = "1"; });
