@@ -79,6 +79,22 @@ extension WebLabelerBrowserTests {
             let actions = try session.database.history(run: "review").map { $0[0] }
             #expect(actions == ["add", "reject-suggestion", "add", "remove", "undo-accept-suggestion"], "\(actions)")
 
+            // Image 0's marks: the accepted patch is a TP, the rejected one still a detection (FP), and
+            // a patch labelled by hand where nothing was detected an FN.
+            try await page.press(.home)
+            try await session.waitForImage(0)
+            try await page.click(at: map.center(3, 3))
+            try await session.waitForAnnotationCount(2)
+            try await page.moveMouse(to: try await page.rect(of: "#sugg-counts").center) // no hover box over the marks
+            try await page.waitUntil("document.body.dataset.pending === '0' && text('ro-xy') === '–'")
+            let tp0 = try await normOverlayPixel(page, x: 10.5, y: 6.5)
+            let fp0 = try await normOverlayPixel(page, x: 20.5, y: 20.5)
+            let fn0 = try await normOverlayPixel(page, x: 2.5, y: 2.5)
+            #expect(tp0[1] > tp0[0] && tp0[1] > tp0[2], "TP mark pixel \(tp0)")
+            #expect(fp0[0] > 200 && fp0[2] < 120, "FP mark pixel \(fp0)")
+            #expect(fn0[2] > fn0[1] && fn0[0] > fn0[1], "FN mark pixel \(fn0)")
+            try await session.screenshot(page, "suggestion-marks-image0")
+
             // The help lists the suggestion keys.
             try await page.press(.questionMark, modifiers: Modifier.shift)
             try await page.waitUntil("!document.getElementById('help').hidden")
