@@ -42,8 +42,9 @@ extension WebLabelerBrowserTests {
             try await page.waitUntil("text('sugg-count') === '1'")
             #expect(try annotations(writer) == ["0,10,6,patch2x2,accepted-suggestion,\(Self.annotator)"])
 
-            // Reject with X at the cursor: gone from the view, recorded, no annotation.
-            try await page.moveMouse(to: map.center(20, 20))
+            // F puts the cursor on the next suggestion; X rejects it: gone from the view, recorded, no annotation.
+            try await page.press(.letter("f"))
+            try await page.waitUntil("text('ro-target') === 'accept suggested patch (20, 20)'")
             try await page.press(.letter("x"))
             try await page.waitUntil("text('sugg-count') === '0' && document.body.dataset.pending === '0'")
             #expect(try decisions(writer) == ["0,10,6,accepted", "0,20,20,rejected"])
