@@ -64,7 +64,7 @@ let package = Package(
         ),
 
         // Mean anomaly tokens and (later) cosine-threshold detection.
-        .target(name: "Detector", dependencies: ["CBLAS", "FeatureStore", "LabelStore"], swiftSettings: numericFlags),
+        .target(name: "Detector", dependencies: ["CBLAS", "CKernels", "FeatureStore", "LabelStore"], swiftSettings: numericFlags),
 
         // Command-line entry point.
         .executableTarget(
@@ -83,7 +83,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
-        .testTarget(name: "DetectorTests", dependencies: ["Detector", "FeatureStore", "LabelStore"]),
+        .testTarget(name: "DetectorTests", dependencies: ["Detector", "FeatureStore", "LabelStore", "NPYFormat"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "LabelStoreTests",
