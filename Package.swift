@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "normlab",
             dependencies: [
-                "Inference", "NPYFormat", "FeatureStore", "LabelStore", "LabelServer", "ImageIO", "Detector",
+                "Inference", "NPYFormat", "FeatureStore", "LabelStore", "LabelServer", "ImageIO", "Detector", "CKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

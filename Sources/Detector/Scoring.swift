@@ -32,12 +32,12 @@ extension Detection {
     /// Cosine similarities of every token of images `from..<N` to each prototype, as torch's
     /// cosine_similarity defines it: a·b / (max(|a|, 1e-8) · max(|b|, 1e-8)), dot products in float32.
     ///
-    /// Streams the memory-mapped float16 features chunk by chunk: each chunk (about `chunkBytes` of
-    /// float32) is converted (F16C) into a C × (images·tokens) matrix and multiplied with all K
-    /// prototypes in one sgemm; |a| comes from the run's precomputed norms. Pages already scored are
+    /// Streams the memory-mapped float16 features block by block: each block (about `blockBytes` of
+    /// float32: some tokens of one image, or several small images) is converted (F16C) into a
+    /// C × columns matrix and multiplied with all K prototypes in one sgemm; |a| comes from the run's precomputed norms. Pages already scored are
     /// dropped from the mapping (the page cache keeps them), so memory stays flat at any run size.
     /// `progress(done)` is called now and then with the number of images scored.
-    public static func score(features: FeatureReader, prototypes: [[Float]], from: Int, chunkBytes: Int = 4 << 20,
+    public static func score(features: FeatureReader, prototypes: [[Float]], from: Int, blockBytes: Int = 512 << 10,
                              threads: Int = 2, progress: (@Sendable (Int) -> Void)? = nil) throws -> [SimilarityMap] {
         let s = features.shape
         guard !prototypes.isEmpty else { throw Failure(description: "no prototype given") }
@@ -48,7 +48,10 @@ extension Detection {
             throw Failure(description: "--from-index \(from) is past the last image (\(s.count - 1))")
         }
         let k = prototypes.count, t = s.tokensPerImage, n = s.count - from
-        let chunk = max(1, min(n, chunkBytes / (4 * s.valuesPerImage)))
+        // Columns (tokens) per sgemm, so that the converted C × columns block stays in L2 between the
+        // conversion and the sgemm: a block of one image's tokens, or several small images at once.
+        let columns = max(1, blockBytes / (4 * s.channels))
+        let tokenBlock = min(t, columns), chunk = max(1, min(n, columns / t))   // chunk: images per task
         let chunks = (n + chunk - 1) / chunk
         let workers = max(1, min(threads, chunks))
         let weights = prototypes.flatMap { $0 }                  // (K, C)
@@ -62,32 +65,35 @@ extension Detection {
         Pages.adviseSequential(UnsafeRawBufferPointer(features.allFeatures))
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             let (out, half, norms) = shared.value
-            var matrix = [Float](repeating: 0, count: chunk * s.valuesPerImage)   // (C, chunk·T)
-            var dots = [Float](repeating: 0, count: k * chunk * t)                 // (K, chunk·T)
+            var matrix = [Float](repeating: 0, count: s.channels * chunk * tokenBlock)   // (C, columns)
+            var dots = [Float](repeating: 0, count: k * chunk * tokenBlock)              // (K, columns)
             for c in stride(from: w, to: chunks, by: workers) {
                 let first = from + c * chunk, b = min(chunk, s.count - first)
                 let span = UnsafeBufferPointer(rebasing: half[first * s.valuesPerImage ..< (first + b) * s.valuesPerImage])
-                matrix.withUnsafeMutableBufferPointer { m in
-                    span.withMemoryRebound(to: UInt16.self) { src in
-                        for j in 0..<b {  // image j's (C, T) rows go to columns j·T..<(j+1)·T
-                            nl_f16_to_f32(src.baseAddress! + j * s.valuesPerImage, t, m.baseAddress! + j * t, b * t, s.channels, t)
+                for t0 in stride(from: 0, to: t, by: tokenBlock) {
+                    let tb = min(tokenBlock, t - t0), cols = b * tb
+                    matrix.withUnsafeMutableBufferPointer { m in
+                        span.withMemoryRebound(to: UInt16.self) { src in
+                            for j in 0..<b {  // image j's (C, tb) block goes to columns j·tb..<(j+1)·tb
+                                nl_f16_to_f32(src.baseAddress! + j * s.valuesPerImage + t0, t, m.baseAddress! + j * tb, cols, s.channels, tb)
+                            }
+                        }
+                        weights.withUnsafeBufferPointer { p in
+                            dots.withUnsafeMutableBufferPointer { d in
+                                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(k), Int32(cols), Int32(s.channels), 1,
+                                            p.baseAddress!, Int32(s.channels), m.baseAddress!, Int32(cols), 0, d.baseAddress!, Int32(cols))
+                            }
                         }
                     }
-                    weights.withUnsafeBufferPointer { p in
-                        dots.withUnsafeMutableBufferPointer { d in
-                            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(k), Int32(b * t), Int32(s.channels), 1,
-                                        p.baseAddress!, Int32(s.channels), m.baseAddress!, Int32(b * t), 0, d.baseAddress!, Int32(b * t))
+                    for p in 0..<k {
+                        let inv = inverseNorms[p]
+                        for j in 0..<b {
+                            let token = (first + j) * t + t0, row = p * cols + j * tb, base = p * n * t + token - from * t
+                            for i in 0..<tb { out[base + i] = Float(Double(dots[row + i]) * inv / Double(max(norms[token + i], 1e-8))) }
                         }
                     }
                 }
                 Pages.release(UnsafeRawBufferPointer(span))
-                for p in 0..<k {
-                    let row = p * b * t, base = p * n * t + (first - from) * t, inv = inverseNorms[p]
-                    for i in 0..<b * t {
-                        let a = Double(max(norms[first * t + i], 1e-8))
-                        out[base + i] = Float(Double(dots[row + i]) * inv / a)
-                    }
-                }
                 if w == 0, let progress { progress(min(n, (c + workers) * chunk)) }
             }
         }
