@@ -83,7 +83,7 @@ struct DetectCommand: ParsableCommand {
     func evaluatedImages(_ protos: [ResolvedPrototype], imageCount n: Int) throws -> (Int, String) {
         if let fromIndex {
             guard (0..<n).contains(fromIndex) else {
-                throw ValidationError("--from-index \(fromIndex) is past the last image of run '\(runName)' (\(n - 1))")
+                throw DetectError("--from-index \(fromIndex) is past the last image of run '\(runName)' (\(n - 1))")
             }
             return (fromIndex, "--from-index \(fromIndex)")
         }
@@ -93,7 +93,7 @@ struct DetectCommand: ParsableCommand {
         }
         let (p, record) = split
         guard record.trainImages < n else {
-            throw ValidationError("\(p.label) was made from all \(n) images of run '\(runName)' (train fraction \(record.trainFraction)): "
+            throw DetectError("\(p.label) was made from all \(n) images of run '\(runName)' (train fraction \(record.trainFraction)): "
                                   + "no test images left; pass --from-index 0 to evaluate it on its own training images")
         }
         return (record.trainImages, "the test split of \(p.label) (made from images 0..<\(record.trainImages) of this run)")

@@ -14,19 +14,19 @@ struct ResolvedPrototype {
     init(_ argument: String, store: LabelStore, run: String) throws {
         if FileManager.default.fileExists(atPath: argument) {
             let (shape, values) = try NPY.readFloats(path: argument)
-            guard shape.count == 1 else { throw ValidationError("\(argument): a prototype must have shape (C,), found \(shape)") }
+            guard shape.count == 1 else { throw DetectError("\(argument): a prototype must have shape (C,), found \(shape)") }
             label = argument
             vector = values
             record = try store.prototypes(run: run).first { $0.vector == values }
             return
         }
         guard let id = Int64(argument) else {
-            throw ValidationError("--prototype \(argument): no such file, and not a prototype id")
+            throw DetectError("--prototype \(argument): no such file, and not a prototype id")
         }
         do {
             record = try store.prototype(id: id)
         } catch LabelStoreError.unknownPrototype {
-            throw ValidationError("--prototype \(argument): no such file, and no recorded prototype with id \(id) (normlab prototype --list shows them)")
+            throw DetectError("--prototype \(argument): no such file, and no recorded prototype with id \(id) (normlab prototype --list shows them)")
         }
         label = "prototype \(id) (run '\(record!.run)')"
         vector = record!.vector
@@ -50,4 +50,10 @@ final class SharedProgress: @unchecked Sendable {
     func finish() {
         lock.withLock { reporter.finish() }
     }
+}
+
+/// A detect/prototype failure that is not a usage error (printed without the usage line).
+struct DetectError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
 }

@@ -41,9 +41,13 @@ struct PrototypeCommand: AsyncParsableCommand {
         let path = output.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         if let path { try NPY.write(result.mean, shape: [result.mean.count], to: path) }
         let labels = result.patches.map { (row: $0, kind: AnnotationKind.patch2x2) } + result.points.map { (row: $0, kind: AnnotationKind.point) }
-        let id = try await store.recordPrototype(NewPrototype(
-            run: runName, tokens: tokens.rawValue, trainFraction: trainFraction, trainImages: result.trainImages,
-            labels: labels, tokenCount: result.tokenCount, vector: result.mean, filePath: path))
+        let record = NewPrototype(run: runName, tokens: tokens.rawValue, trainFraction: trainFraction, trainImages: result.trainImages,
+                                  labels: labels, tokenCount: result.tokenCount, vector: result.mean, filePath: path)
+        let id: Int64
+        do { id = try await store.recordPrototype(record) } catch {
+            if let path { try? FileManager.default.removeItem(atPath: path) }  // nothing half-done
+            throw error
+        }
         print(id)
         note("prototype \(id) of run '\(runName)': \(result.tokenCount) tokens of \(labels.count) labels from images 0..<\(result.trainImages) of \(r.imageCount), L2 norm \(String(format: "%.3f", Self.norm(result.mean)))" + (path.map { " → \($0)" } ?? ""))
     }
