@@ -49,6 +49,7 @@ public enum Prototype {
         let shape = features.shape, plane = shape.tokensPerImage
         var sum = [Double](repeating: 0, count: shape.channels)
         var token = [Float](repeating: 0, count: shape.channels)
+        defer { Pages.release(UnsafeRawBufferPointer(features.allFeatures)) }   // what fault-around mapped beyond
         for (image, group) in Dictionary(grouping: cells, by: \.image).sorted(by: { $0.key < $1.key }) {
             guard image < shape.count else { throw Failure(description: "label of image \(image) but the run has \(shape.count) images") }
             let values = features.features(image: image)

@@ -63,6 +63,7 @@ extension Detection {
         if workers > 1 { openblas_set_num_threads(1) }  // one single-threaded sgemm per worker
         defer { openblas_set_num_threads(savedThreads) }
         Pages.adviseSequential(UnsafeRawBufferPointer(features.allFeatures))
+        defer { Pages.release(UnsafeRawBufferPointer(features.allFeatures)) }   // what fault-around mapped beyond
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             let (out, half, norms) = shared.value
             var matrix = [Float](repeating: 0, count: s.channels * chunk * tokenBlock)   // (C, columns)
@@ -114,11 +115,14 @@ struct UnsafeSendable<T>: @unchecked Sendable {
 enum Pages {
     private static let size = Int(sysconf(Int32(_SC_PAGESIZE)))
 
-    /// Drops the whole pages inside `bytes` from this process's mapping. The file is mapped read-only
-    /// and private, so nothing is lost: the pages stay in the page cache and fault back in when read
-    /// again. Without this, resident memory grows by every page read (13 GB for a large run).
+    /// Drops the pages holding `bytes` from this process's mapping. The file is mapped read-only and
+    /// private, so nothing is lost: the pages stay in the page cache and fault back in when read again
+    /// (also a neighbour's page shared at the edges, or one that fault-around mapped beyond them).
+    /// Without this, resident memory grows by every page read (13 GB for a large run).
     static func release(_ bytes: UnsafeRawBufferPointer) {
-        advise(bytes, MADV_DONTNEED)
+        guard let base = bytes.baseAddress else { return }
+        let start = Int(bitPattern: base) / size * size, end = (Int(bitPattern: base) + bytes.count + size - 1) / size * size
+        _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_DONTNEED)
     }
 
     /// Reading straight through: lets the kernel read ahead further on a cold file.
