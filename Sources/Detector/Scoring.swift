@@ -115,13 +115,14 @@ struct UnsafeSendable<T>: @unchecked Sendable {
 enum Pages {
     private static let size = Int(sysconf(Int32(_SC_PAGESIZE)))
 
-    /// Drops the pages holding `bytes` from this process's mapping. The file is mapped read-only and
-    /// private, so nothing is lost: the pages stay in the page cache and fault back in when read again
-    /// (also a neighbour's page shared at the edges, or one that fault-around mapped beyond them).
-    /// Without this, resident memory grows by every page read (13 GB for a large run).
+    /// Drops the whole pages inside `bytes` from this process's mapping. The file is mapped read-only
+    /// and private, so nothing is lost: the pages stay in the page cache and fault back in when read
+    /// again. Without this, resident memory grows by every page read (13 GB for a large run). (Also
+    /// dropping the pages shared with a neighbour at the edges measured worse: 230 vs 112 MiB peak.)
     static func release(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress else { return }
-        let start = Int(bitPattern: base) / size * size, end = (Int(bitPattern: base) + bytes.count + size - 1) / size * size
+        let start = (Int(bitPattern: base) + size - 1) / size * size, end = (Int(bitPattern: base) + bytes.count) / size * size
+        guard end > start else { return }
         _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_DONTNEED)
     }
 
