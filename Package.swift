@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "MappedFile"),
         .target(name: "SafeTensors", dependencies: ["MappedFile"], swiftSettings: numericFlags),
 
-        // Vectorised element-wise kernels (softmax, SiLU, GEGLU), multiversioned for AVX-512/AVX2.
+        // Vectorised element-wise kernels (softmax, SiLU, GEGLU, float16 conversion), multiversioned for AVX-512/AVX2.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         // Tensor ops, the U-Net and (later) the rest of the Stable Diffusion pipeline.
