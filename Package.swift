@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "MappedFile"),
         .target(name: "SafeTensors", dependencies: ["MappedFile"], swiftSettings: numericFlags),
 
-        // Vectorised element-wise kernels (softmax, SiLU, GEGLU), multiversioned for AVX-512/AVX2.
+        // Vectorised element-wise kernels (softmax, SiLU, GEGLU, float16 conversion), multiversioned for AVX-512/AVX2.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
         // Tensor ops, the U-Net and (later) the rest of the Stable Diffusion pipeline.
@@ -67,13 +67,13 @@ let package = Package(
         .target(name: "Charts"),
 
         // Mean anomaly tokens and (later) cosine-threshold detection.
-        .target(name: "Detector", dependencies: ["CBLAS", "FeatureStore", "LabelStore", "Charts"], swiftSettings: numericFlags),
+        .target(name: "Detector", dependencies: ["CBLAS", "CKernels", "FeatureStore", "LabelStore", "Charts"], swiftSettings: numericFlags),
 
         // Command-line entry point.
         .executableTarget(
             name: "normlab",
             dependencies: [
-                "Inference", "NPYFormat", "FeatureStore", "LabelStore", "LabelServer", "ImageIO", "Detector", "Charts",
+                "Inference", "NPYFormat", "FeatureStore", "LabelStore", "LabelServer", "ImageIO", "Detector", "Charts", "CKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -86,7 +86,7 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
-        .testTarget(name: "DetectorTests", dependencies: ["Detector", "FeatureStore", "LabelStore"]),
+        .testTarget(name: "DetectorTests", dependencies: ["Detector", "FeatureStore", "LabelStore", "NPYFormat"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], resources: [.copy("Fixtures")]),
         .testTarget(

@@ -115,6 +115,23 @@ void nl_mean_var(const float *x, long n, double *mean, double *var) {
     *var = q / (double)n;
 }
 
+// _Float16 conversions compile to vcvtph2ps / vcvtps2ph in the AVX-512 and AVX2 (x86-64-v3)
+// clones and to a software conversion in the baseline one.
+MULTIVERSION
+void nl_f16_to_f32(const unsigned short *src, long src_stride, float *dst, long dst_stride, long rows, long cols) {
+    for (long r = 0; r < rows; r++) {
+        const _Float16 *s = (const _Float16 *)(src + r * src_stride);
+        float *d = dst + r * dst_stride;
+        for (long c = 0; c < cols; c++) d[c] = (float)s[c];
+    }
+}
+
+MULTIVERSION
+void nl_f32_to_f16(const float *src, unsigned short *dst, long n) {
+    _Float16 *d = (_Float16 *)dst;
+    for (long i = 0; i < n; i++) d[i] = (_Float16)src[i];
+}
+
 void nl_keep_freed_memory(void) {
 #if defined(__GLIBC__)
     mallopt(M_MMAP_THRESHOLD, 32 << 20);

@@ -1,3 +1,4 @@
+import CKernels
 import FeatureStore
 import LabelStore
 
@@ -11,6 +12,8 @@ public enum Prototype {
         public let mean: [Float]        // (C,)
         public let tokenCount: Int
         public let trainImages: Int     // images 0..<trainImages were used
+        public let patches: [LabelRow]  // the label rows that contributed (training split)
+        public let points: [LabelRow]
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -32,16 +35,32 @@ public enum Prototype {
         guard !cells.isEmpty else {
             throw Failure(description: "no labelled tokens among the \(trainImages) training images (index < floor(\(trainFraction) · \(shape.count))); label some or raise --train-fraction")
         }
-        let plane = shape.height * shape.width
-        var sum = [Double](repeating: 0, count: shape.channels)
-        for cell in cells {
-            guard cell.x < shape.width, cell.y < shape.height else {
-                throw Failure(description: "label (\(cell.image), \(cell.x), \(cell.y)) lies outside the \(shape.width)×\(shape.height) grid")
-            }
-            let values = features.features(image: cell.image)
-            let token = cell.y * shape.width + cell.x
-            for c in 0..<shape.channels { sum[c] += Double(Float(values[c * plane + token])) }
+        for cell in cells where cell.x >= shape.width || cell.y >= shape.height {
+            throw Failure(description: "label (\(cell.image), \(cell.x), \(cell.y)) lies outside the \(shape.width)×\(shape.height) grid")
         }
-        return Result(mean: sum.map { Float($0 / Double(cells.count)) }, tokenCount: cells.count, trainImages: trainImages)
+        let sum = try sumTokens(features, cells: cells)
+        return Result(mean: sum.map { Float($0 / Double(cells.count)) }, tokenCount: cells.count, trainImages: trainImages,
+                      patches: patches.filter { $0.image < trainImages }, points: points.filter { $0.image < trainImages })
+    }
+
+    /// Σ of the cells' token vectors in double, image by image (each image's pages are read once,
+    /// then dropped from the mapping so memory stays flat on large runs).
+    static func sumTokens(_ features: FeatureReader, cells: [(image: Int, x: Int, y: Int)]) throws -> [Double] {
+        let shape = features.shape, plane = shape.tokensPerImage
+        var sum = [Double](repeating: 0, count: shape.channels)
+        var token = [Float](repeating: 0, count: shape.channels)
+        defer { Pages.release(UnsafeRawBufferPointer(features.allFeatures)) }   // what fault-around mapped beyond
+        for (image, group) in Dictionary(grouping: cells, by: \.image).sorted(by: { $0.key < $1.key }) {
+            guard image < shape.count else { throw Failure(description: "label of image \(image) but the run has \(shape.count) images") }
+            let values = features.features(image: image)
+            values.withMemoryRebound(to: UInt16.self) { half in
+                for cell in group {  // one token = C values strided by H·W
+                    nl_f16_to_f32(half.baseAddress! + cell.y * shape.width + cell.x, plane, &token, 1, shape.channels, 1)
+                    for c in 0..<shape.channels { sum[c] += Double(token[c]) }
+                }
+            }
+            Pages.release(UnsafeRawBufferPointer(values))
+        }
+        return sum
     }
 }

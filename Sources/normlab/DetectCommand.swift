@@ -6,25 +6,36 @@ import NPYFormat
 
 extension Detection.Unit: ExpressibleByArgument {}
 
-/// `normlab detect`: cosine-threshold sweep of a run against a mean anomaly token.
+/// `normlab detect`: cosine-threshold sweep of a run against one or more mean anomaly tokens.
 struct DetectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "detect",
         abstract: "Find anomaly tokens by cosine similarity to a prototype; TP/FP/FN, precision, recall and F1 per threshold.",
         discussion: """
-            Every token of every evaluated image (index ≥ --from-index) is compared with the prototype by
-            torch's cosine_similarity; a token is detected when its similarity is strictly greater than the
-            threshold. Ground truth is the run's labels expanded to tokens (4 per patch, 1 per point).
-            --unit patch counts 2×2 blocks at even coordinates whose 4 tokens all pass, against labelled patches.
-            Precision (recall, F1) is written as 0 when its denominator is 0.
-            Thesis figure: normlab prototype --run imagenet --train-fraction 1.0 -o proto.npy
-                           normlab detect --run nyu --prototype proto.npy --thresholds 0.70:0.98:15 -o curve.csv
+            Every token of every evaluated image is compared with the prototype by torch's cosine_similarity;
+            a token is detected when its similarity is strictly greater than the threshold. Ground truth is the
+            run's labels expanded to tokens (4 per patch, 1 per point). --unit patch counts 2×2 blocks at even
+            coordinates whose 4 tokens all pass, against labelled patches. Precision (recall, F1) is written as
+            0 when its denominator is 0.
+
+            --prototype is a .npy file (float32 (C,)) or the id of a recorded prototype (`normlab prototype`
+            prints it; an integer that is not an existing file is an id). Evaluated images: --from-index K
+            (images K..<N) if given; otherwise the test split (index ≥ its train images) when a prototype was
+            made from this run (a recorded id of this run, or a .npy equal to one), else every image. Which
+            images and why is printed.
+
+            Repeat --prototype to score several in one pass over the features; each then gets its own files,
+            numbered in the order given: -o curve.csv → curve-1.csv, curve-2.csv (likewise --json,
+            --detections, --per-image). The CSV columns are exactly threshold,tp,fp,fn,precision,recall,f1.
+
+            Thesis figure: normlab prototype --run imagenet --train-fraction 1.0      (prints its id, e.g. 1)
+                           normlab detect --run nyu --prototype 1 --thresholds 0.70:0.98:15 -o curve.csv
             """)
 
     @OptionGroup var database: DatabaseOptions
     @Option(name: .customLong("run"), help: "The run to scan.") var runName: String
-    @Option(help: "Prototype .npy (float32 (C,)).") var prototype: String
-    @Option(help: "First evaluated image (default 0: every image).") var fromIndex = 0
+    @Option(help: "Prototype .npy (float32 (C,)) or recorded prototype id; repeatable.") var prototype: [String]
+    @Option(help: "First evaluated image (default: the test split for a prototype of this run, else 0).") var fromIndex: Int?
     @Option(help: "a:b:n (np.linspace) or a comma list.") var thresholds = "0.6:0.99:20"
     @Option(help: "token or patch.") var unit = Detection.Unit.token
     @Option(name: .shortAndLong, help: "Output CSV.") var output: String
@@ -32,32 +43,88 @@ struct DetectCommand: ParsableCommand {
     @Option(help: "Threshold for --detections.") var at: Float?
     @Option(help: "Write the detections at --at as a label file (int64 (N, 3)).") var detections: String?
     @Option(help: "Also draw the curve as SVG: bars per threshold (TP+FP, TP, FN downward), PR curve, best F1.") var plot: String?
+    @Option(help: "Write detections per image and threshold as CSV (image,threshold,detections), e.g. for a run without labels.")
+    var perImage: String?
+
+    func validate() throws {
+        guard !prototype.isEmpty else { throw ValidationError("give --prototype PROTO.npy or a recorded prototype id") }
+        if detections != nil, at == nil { throw ValidationError("--detections needs --at THRESHOLD") }
+    }
 
     func run() throws {
         let store = try database.open()
         let r = try store.run(named: runName)
-        let (shape, proto) = try NPY.readFloats(path: prototype)
-        guard shape.count == 1 else { throw ValidationError("\(prototype): a prototype must have shape (C,), found \(shape)") }
         let thr = try Detection.parseThresholds(thresholds)
-        let sims = try Detection.similarities(features: try store.features(of: r), prototype: proto, from: fromIndex)
-        let rows = Detection.sweep(similarities: sims, from: fromIndex, width: r.width, height: r.height,
-                                   patches: try store.labelRows(run: runName, kind: .patch2x2),
-                                   points: try store.labelRows(run: runName, kind: .point), thresholds: thr, unit: unit)
-        try Detection.csv(rows).write(toFile: output, atomically: true, encoding: .utf8)
-        if let plot { try DetectPlot.write(rows, title: "run '\(runName)': images \(fromIndex)..<\(r.imageCount), \(unit.rawValue) unit", to: plot) }
-        if let json {
-            let obj = rows.map { ["threshold": Double($0.threshold), "tp": Double($0.tp), "fp": Double($0.fp), "fn": Double($0.fn),
-                                  "precision": $0.precision, "recall": $0.recall, "f1": $0.f1] }
-            try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]).write(to: URL(fileURLWithPath: json))
+        if let at { _ = try Detection.parseThresholds("\(at)") }
+        let protos = try prototype.map { try ResolvedPrototype($0, store: store, run: runName) }
+        let (from, why) = try evaluatedImages(protos, imageCount: r.imageCount)
+        note("run '\(runName)': evaluating images \(from)..<\(r.imageCount) (\(r.imageCount - from) images): \(why)")
+        let features = try store.features(of: r)
+        let progress = r.imageCount - from >= 1000 ? SharedProgress(total: r.imageCount - from, label: "detect") : nil
+        let maps = try Detection.score(features: features, prototypes: protos.map(\.vector), from: from, progress: progress?.callback)
+        progress?.finish()
+        let patches = try store.labelRows(run: runName, kind: .patch2x2), points = try store.labelRows(run: runName, kind: .point)
+        if patches.isEmpty && points.isEmpty { note("run '\(runName)' has no labels: TP and FN are 0, every detection counts as FP") }
+        for (i, (proto, map)) in zip(protos, maps).enumerated() {
+            func file(_ path: String) -> String { numbered(path, i, of: protos.count) }
+            let rows = Detection.sweep(map, patches: patches, points: points, thresholds: thr, unit: unit)
+            try write(rows, csv: file(output), json: json.map { file($0) })
+            if let plot {
+                try DetectPlot.write(rows, title: "run '\(runName)': images \(from)..<\(r.imageCount), \(unit.rawValue) unit, \(proto.label)", to: file(plot))
+            }
+            if let detections, let at {
+                let found = Detection.detections(map, threshold: at, unit: unit)
+                try NPY.encode(found.flatMap { [Int64($0.image), Int64($0.x), Int64($0.y)] }, shape: [found.count, 3])
+                    .write(to: URL(fileURLWithPath: file(detections)), options: .atomic)
+            }
+            if let perImage { try perImageCSV(map, thresholds: thr).write(toFile: file(perImage), atomically: true, encoding: .utf8) }
+            let best = rows.max { $0.f1 < $1.f1 }!
+            note("\(proto.label): best F1 \(String(format: "%.3f", best.f1)) at \(best.threshold) over \(rows.count) thresholds → \(file(output))")
         }
-        if let detections {
-            guard let at else { throw ValidationError("--detections needs --at THRESHOLD") }
-            _ = try Detection.parseThresholds("\(at)")
-            let found = Detection.detections(similarities: sims, from: fromIndex, width: r.width, height: r.height, threshold: at, unit: unit)
-            try NPY.encode(found.flatMap { [Int64($0.image), Int64($0.x), Int64($0.y)] }, shape: [found.count, 3])
-                .write(to: URL(fileURLWithPath: detections), options: .atomic)
-        }
-        let best = rows.max { $0.f1 < $1.f1 }!
-        note("run '\(runName)': images \(fromIndex)..<\(r.imageCount), \(rows.count) thresholds; best F1 \(String(format: "%.3f", best.f1)) at \(best.threshold) → \(output)")
     }
+
+    /// --from-index, or the test split of a prototype made from this run, or every image; and why.
+    func evaluatedImages(_ protos: [ResolvedPrototype], imageCount n: Int) throws -> (Int, String) {
+        if let fromIndex {
+            guard (0..<n).contains(fromIndex) else {
+                throw DetectError("--from-index \(fromIndex) is past the last image of run '\(runName)' (\(n - 1))")
+            }
+            return (fromIndex, "--from-index \(fromIndex)")
+        }
+        let own = protos.compactMap { p in p.record.map { (p, $0) } }.filter { $0.1.run == runName }
+        guard let split = own.max(by: { $0.1.trainImages < $1.1.trainImages }) else {
+            return (0, "every image (no prototype was made from this run)")
+        }
+        let (p, record) = split
+        guard record.trainImages < n else {
+            throw DetectError("\(p.label) was made from all \(n) images of run '\(runName)' (train fraction \(record.trainFraction)): "
+                                  + "no test images left; pass --from-index 0 to evaluate it on its own training images")
+        }
+        return (record.trainImages, "the test split of \(p.label) (made from images 0..<\(record.trainImages) of this run)")
+    }
+
+    func write(_ rows: [Detection.Row], csv: String, json: String?) throws {
+        try Detection.csv(rows).write(toFile: csv, atomically: true, encoding: .utf8)
+        guard let json else { return }
+        let obj = rows.map { ["threshold": Double($0.threshold), "tp": Double($0.tp), "fp": Double($0.fp), "fn": Double($0.fn),
+                              "precision": $0.precision, "recall": $0.recall, "f1": $0.f1] }
+        try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]).write(to: URL(fileURLWithPath: json))
+    }
+
+    func perImageCSV(_ map: SimilarityMap, thresholds: [Float]) -> String {
+        let counts = Detection.detectionsPerImage(map, thresholds: thresholds, unit: unit)
+        var text = "image,threshold,detections\n"
+        for (i, row) in counts.enumerated() {
+            for (t, c) in zip(thresholds, row) { text += "\(map.from + i),\(t),\(c)\n" }
+        }
+        return text
+    }
+}
+
+/// `curve.csv` → `curve-2.csv` for the second of several prototypes; unchanged for a single one.
+func numbered(_ path: String, _ index: Int, of count: Int) -> String {
+    guard count > 1 else { return path }
+    let ext = (path as NSString).pathExtension
+    let stem = ext.isEmpty ? path : String(path.dropLast(ext.count + 1))
+    return stem + "-\(index + 1)" + (ext.isEmpty ? "" : "." + ext)
 }
