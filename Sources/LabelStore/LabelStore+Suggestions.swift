@@ -80,16 +80,19 @@ extension LabelStore {
         }
     }
 
-    /// The state of every suggestion: a decision wins, then an existing annotation, else pending.
+    /// The state of every suggestion: a decision wins, then an existing annotation at the place (for a
+    /// token suggestion also a labelled 2×2 patch covering it), else pending.
     static let stateSQL = """
         CASE WHEN d.decision IS NOT NULL THEN d.decision
-             WHEN a.id IS NOT NULL THEN 'labelled' ELSE 'pending' END
+             WHEN EXISTS (SELECT 1 FROM annotations a WHERE a.run_id = s.run_id AND a.image_index = g.image_index AND (
+                    (a.x = g.x AND a.y = g.y AND a.kind = g.kind)
+                 OR (g.kind = 'point' AND a.kind = 'patch2x2' AND a.x IN (g.x, g.x - 1) AND a.y IN (g.y, g.y - 1))))
+             THEN 'labelled' ELSE 'pending' END
         """
 
     static let stateJoins = """
         FROM suggestions g JOIN suggestion_sets s ON s.id = g.set_id
         LEFT JOIN suggestion_decisions d ON d.run_id = s.run_id AND d.image_index = g.image_index AND d.x = g.x AND d.y = g.y AND d.kind = g.kind
-        LEFT JOIN annotations a ON a.run_id = s.run_id AND a.image_index = g.image_index AND a.x = g.x AND a.y = g.y AND a.kind = g.kind
         """
 
     static func sets(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [SuggestionSet] {

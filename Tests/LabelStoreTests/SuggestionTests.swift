@@ -26,6 +26,18 @@ import Testing
         #expect(try store.suggestionSets(run: "r").map(\.id) == [set.id])
     }
 
+    @Test func tokenSuggestionsInsideALabelledPatchCountAsLabelled() async throws {
+        let (_, store, _) = try await Self.setUp()   // image 1 has the patch (4, 2) labelled
+        let tokens = [(5, 3), (4, 2), (6, 3), (3, 2)].map {
+            NewSuggestion(row: LabelRow(image: 1, x: $0.0, y: $0.1), kind: .point, similarity: 0.9)
+        }
+        let set = try await store.createSuggestionSet(run: "r", prototypeID: nil, prototypeFile: nil, threshold: 0.6, unit: "token",
+                                                      suggestions: tokens)
+        #expect(set.labelled == 2 && set.pending == 2)
+        #expect(try store.suggestions(set: set.id, image: 1).map { "\($0.x),\($0.y):\($0.state)" }
+                == ["3,2:pending", "4,2:labelled", "5,3:labelled", "6,3:pending"])
+    }
+
     @Test func acceptCreatesAnAnnotationAndRejectHidesThePlaceForLaterSets() async throws {
         let (_, store, set) = try await Self.setUp()
         let who = Actor(annotator: "ann", origin: "test")
