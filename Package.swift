@@ -50,7 +50,7 @@ let package = Package(
         // SQLite label store: datasets, runs, annotations, history, migrations, label import/export.
         .target(
             name: "LabelStore",
-            dependencies: ["FeatureStore", "NPYFormat", "ImageIO", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["CKernels", "FeatureStore", "NPYFormat", "ImageIO", .product(name: "GRDB", package: "GRDB.swift")]
         ),
 
         // The labeling HTTP API and static WebLabeler files.

@@ -57,9 +57,15 @@ public enum Palette {
     public static let red = "#d62728"
     public static let gray = "#7f7f7f"
 
-    /// Viridis at t ∈ [0, 1], from a degree-6 polynomial fit of matplotlib's table (max error about
-    /// 1/255): close enough for a display colour map, without shipping the table.
+    /// Viridis at t ∈ [0, 1] as a CSS colour.
     public static func viridis(_ t: Double) -> String {
+        let rgb = viridisRGB(t)
+        return hex(Int(rgb[0]), Int(rgb[1]), Int(rgb[2]))
+    }
+
+    /// Viridis at t ∈ [0, 1] as 8-bit RGB, from a degree-6 polynomial fit of matplotlib's table (max
+    /// error about 1/255): close enough for a display colour map, without shipping the table.
+    public static func viridisRGB(_ t: Double) -> [UInt8] {
         let t = min(1, max(0, t.isFinite ? t : 0))
         let c: [[Double]] = [
             [0.2777273272234177, 0.005407344544966578, 0.3340998053353061],
@@ -70,8 +76,7 @@ public enum Palette {
             [4.776384997670288, -13.74514537774601, -65.35303263337234],
             [-5.435455855934631, 4.645852612178535, 26.3124352495832],
         ]
-        let rgb = (0..<3).map { ch in Int(max(0, min(255, (c.reversed().reduce(0.0) { $0 * t + $1[ch] } * 255).rounded()))) }
-        return hex(rgb[0], rgb[1], rgb[2])
+        return (0..<3).map { ch in UInt8(max(0, min(255, (c.reversed().reduce(0.0) { $0 * t + $1[ch] } * 255).rounded()))) }
     }
 
     /// Gray level for t ∈ [0, 1] (black to white).

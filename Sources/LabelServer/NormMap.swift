@@ -1,3 +1,4 @@
+import Charts
 import ImageIO
 
 /// Norm maps: one pixel per token.
@@ -22,22 +23,6 @@ enum NormMap {
         return UInt8(min(255, max(0, (255 * Double(norm) / Double(maximum)).rounded(.down))))
     }
 
-    /// Viridis as 256 RGB triples, from a degree-6 polynomial fit of matplotlib's table (max
-    /// error about 1/255) — close enough for a display colormap, without shipping the table.
-    static let viridis: [[UInt8]] = (0..<256).map { i in
-        let t = Double(i) / 255
-        let c: [[Double]] = [
-            [0.2777273272234177, 0.005407344544966578, 0.3340998053353061],
-            [0.1050930431085774, 1.404613529898575, 1.384590162594685],
-            [-0.3308618287255563, 0.214847559468213, 0.09509516302823659],
-            [-4.634230498983486, -5.799100973351585, -19.33244095627987],
-            [6.228269936347081, 14.17993336680509, 56.69055260068105],
-            [4.776384997670288, -13.74514537774601, -65.35303263337234],
-            [-5.435455855934631, 4.645852612178535, 26.3124352495832],
-        ]
-        return (0..<3).map { ch in
-            let v = c.reversed().reduce(0.0) { $0 * t + $1[ch] }
-            return UInt8(max(0, min(255, (v * 255).rounded())))
-        }
-    }
+    /// Viridis as 256 RGB triples (the charts' colour map, so the labeler and the reports agree).
+    static let viridis: [[UInt8]] = (0..<256).map { Palette.viridisRGB(Double($0) / 255) }
 }
