@@ -142,9 +142,14 @@ struct LabelAPI: Sendable {
     // MARK: - Helpers
 
     func runAndIndex(_ c: LabelContext) throws -> (String, Int) {
-        let text = try c.parameters.require("index")
-        guard let index = Int(text) else { throw APIError(.badRequest, "image index '\(text)' is not an integer") }
-        return (try c.parameters.require("run"), index)
+        (try c.parameters.require("run"), try integer(c, "index", "image index"))
+    }
+
+    /// An integer path parameter, or 400 naming it.
+    func integer(_ c: LabelContext, _ key: String, _ what: String) throws -> Int {
+        let text = try c.parameters.require(key)
+        guard let value = Int(text) else { throw APIError(.badRequest, "\(what) '\(text)' is not an integer") }
+        return value
     }
 
     private func check(_ index: Int, _ run: Run) throws {

@@ -128,17 +128,9 @@ struct SuggestionAPI: Sendable {
         return (sorted(found.intersection(truth)), sorted(found.subtracting(truth)), sorted(truth.subtracting(found)))
     }
 
-    private func setID(_ c: LabelContext) throws -> Int64 {
-        let text = try c.parameters.require("set")
-        guard let id = Int64(text) else { throw APIError(.badRequest, "suggestion set id '\(text)' is not an integer") }
-        return id
-    }
+    private func setID(_ c: LabelContext) throws -> Int64 { Int64(try api.integer(c, "set", "suggestion set id")) }
 
-    private func imageIndex(_ c: LabelContext) throws -> Int {
-        let text = try c.parameters.require("index")
-        guard let index = Int(text) else { throw APIError(.badRequest, "image index '\(text)' is not an integer") }
-        return index
-    }
+    private func imageIndex(_ c: LabelContext) throws -> Int { try api.integer(c, "index", "image index") }
 }
 
 /// Runs CPU-heavy work on a Dispatch thread and awaits it.

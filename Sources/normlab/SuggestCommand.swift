@@ -2,7 +2,6 @@ import ArgumentParser
 import Detector
 import Foundation
 import LabelStore
-import NPYFormat
 
 /// `normlab suggest`: detections at one threshold recorded as a suggestion set for review in the labeler.
 struct SuggestCommand: AsyncParsableCommand {
@@ -31,28 +30,20 @@ struct SuggestCommand: AsyncParsableCommand {
         let store = try database.open()
         let r = try store.run(named: runName)
         let features = try store.features(of: r)
-        let spec: ReportPrototype.Spec
-        if let prototype, let id = Int64(prototype), !FileManager.default.fileExists(atPath: prototype) {
-            spec = .id(id)
-        } else if let prototype {
-            let (shape, vector) = try NPY.readFloats(path: prototype)
-            guard shape.count == 1 else { throw ValidationError("\(prototype): a prototype must have shape (C,), found \(shape)") }
-            spec = .vector(vector, name: prototype)
-        } else {
-            guard try !store.prototypes(run: runName).isEmpty else {
-                throw ValidationError("run '\(runName)' has no recorded prototype; pass --prototype ID|FILE.npy (normlab prototype records one)")
-            }
-            spec = .newest
+        let newest = try store.prototypes(run: runName).first.map { "\($0.id)" }
+        guard let argument = prototype ?? newest else {
+            throw ValidationError("run '\(runName)' has no recorded prototype; pass --prototype ID|FILE.npy (normlab prototype records one)")
         }
-        guard let proto = try ReportPrototype.resolve(spec, store: store, run: r, features: features, patches: [], points: []) else {
-            throw ValidationError("no prototype for run '\(runName)'")
+        let proto = try ResolvedPrototype(argument, store: store, run: runName)
+        guard proto.vector.count == r.channels else {
+            throw ValidationError("\(proto.label) has \(proto.vector.count) channels, run '\(runName)' has \(r.channels)")
         }
         _ = try Detection.parseThresholds("\(at)")
         let sims = try Detection.similarities(features: features, prototype: proto.vector, from: fromIndex)
         let found = Detection.suggestions(similarities: sims, from: fromIndex, width: r.width, height: r.height, threshold: at, unit: unit)
-        let set = try await store.createSuggestionSet(run: runName, prototypeID: proto.id, prototypeFile: proto.id == nil ? prototype : nil,
+        let set = try await store.createSuggestionSet(run: runName, prototypeID: proto.record?.id, prototypeFile: proto.record == nil ? argument : nil,
                                                       threshold: at, unit: unit.rawValue, suggestions: found)
-        note("suggestion set \(set.id) of run '\(runName)' (\(proto.description), > \(at), \(unit.rawValue) unit, images \(fromIndex)..<\(r.imageCount)): "
+        note("suggestion set \(set.id) of run '\(runName)' (\(proto.label), > \(at), \(unit.rawValue) unit, images \(fromIndex)..<\(r.imageCount)): "
              + "\(set.total) suggestions, \(set.pending) to review, \(set.labelled) already labelled, \(set.rejected) rejected earlier")
         print(set.id)
     }

@@ -12,7 +12,9 @@ var normlabExecutable: String {
 }
 
 /// Runs `normlab args…`; returns exit status and everything it printed.
-func normlab(_ args: String...) throws -> (status: Int32, output: String) {
+func normlab(_ args: String...) throws -> (status: Int32, output: String) { try normlab(args) }
+
+func normlab(_ args: [String]) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: normlabExecutable)
     process.arguments = args

@@ -11,15 +11,7 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: normlabExecutable), "build normlab first")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("normlab-report-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        var v = [Float](repeating: 0, count: 4 * 3 * 16)
-        for i in 0..<4 { for t in 0..<16 { v[(i * 3) * 16 + t] = 1 } }
-        for (i, x0, y0) in [(0, 0, 0), (2, 2, 2)] {
-            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                let t = (y0 + dy) * 4 + x0 + dx
-                v[(i * 3) * 16 + t] = 0
-                v[(i * 3 + 2) * 16 + t] = 5
-            }
-        }
+        let v = plantedReportRun()
         try NPY.write(v, shape: [4, 3, 4, 4], to: dir + "/f.npy")
         try NPY.write([0, 0, 0] as [Int64], shape: [1, 3], to: dir + "/labels.npy")
         try NPY.write([0, 0, 1] as [Float], shape: [3], to: dir + "/proto.npy")
@@ -85,17 +77,4 @@ import Testing
         }
         #expect(svg.contains("class=\"mark\"") && svg.contains("min. cosine similarity"))
     }
-}
-
-func normlab(_ args: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: normlabExecutable)
-    process.arguments = args
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
