@@ -1,10 +1,10 @@
-// HTTP client for the normlab API (issue 5, "HTTP API"). Not named api.js on purpose: a static
-// file whose path starts with "/api" would be caught by the server's API token check.
-// Every call goes through `request` so the optional bearer token and the error format are handled
-// in one place. Images are fetched as blobs too (not via <img src>) because an <img> cannot send
-// an Authorization header when the server runs with --token.
+// HTTP client for the normlab API (README, "HTTP API"), shared by the labeler and the report page.
+// Not named api.js on purpose: a static file whose path starts with "/api" would be caught by the
+// server's API token check. Every call goes through `request` so the optional bearer token and the
+// error format are handled in one place. Images are fetched as blobs too (not via <img src>)
+// because an <img> cannot send an Authorization header when the server runs with --token.
 
-const token = new URLSearchParams(location.search).get("token");
+export const token = new URLSearchParams(location.search).get("token");
 
 export class ApiError extends Error {
   constructor(message, status) {
@@ -13,11 +13,54 @@ export class ApiError extends Error {
   }
 }
 
+// The server answered, but not in the shape this file reads: the Swift encoders and the client
+// disagree, which a user cannot fix, so it is reported instead of read around.
+export class ContractError extends ApiError {}
+
+// The fields the UI reads from each answer, spelt as the server's JSONEncoder writes them (synthesized
+// Codable: the Swift property names). Sources: RunSummary, ImageSummary, SuggestionSet, Suggestion in
+// Sources/LabelStore; AnnotationBody, NormsBody in LabelAPI.swift; PrototypeBody in ReportAPI.swift;
+// ImageBody, NextBody in SuggestionAPI.swift. Optional properties are left out of the JSON when nil,
+// so they are not listed: an image's `fileName` (imageless datasets), a set's `prototypeID` or
+// `prototypeFile`. Answers the UI ignores (the created annotation, a decided suggestion) are not checked.
+export const FIELDS = {
+  run: ["name", "dataset", "imageCount", "channels", "gridHeight", "gridWidth"],
+  image: ["index", "labeled", "reviewed", "annotationCount"],
+  annotation: ["x", "y", "kind", "annotator", "source"],
+  norms: ["norms"],
+  prototype: ["id", "run", "tokens", "labelCount", "tokenCount", "trainImages", "channels"],
+  suggestionSet: ["id", "threshold", "unit", "pending", "accepted", "rejected", "labelled"],
+  suggestionImage: ["unit", "suggestions", "tp", "fp", "fn"],
+  suggestion: ["x", "y", "kind", "similarity", "state"],
+  next: ["image"],
+};
+
+// `one(fields)` and `list(fields)` check an answer and return it as is; `where` names the request,
+// `what` the part of the answer checked.
+const answer = "the server's answer";
+const drift = (where, message) => new ContractError(`${where}: ${message} (server and WebLabeler/backend.js disagree)`, 0);
+
+const one = (fields) => (value, where, what = answer) => {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw drift(where, `${what} is ${JSON.stringify(value)?.slice(0, 80)}, not an object`);
+  }
+  const missing = fields.filter((f) => !(f in value));
+  if (missing.length) throw drift(where, `${what} has no field ${missing.map((f) => `"${f}"`).join(", ")}`);
+  return value;
+};
+
+const list = (fields) => (value, where, what = answer) => {
+  if (!Array.isArray(value)) throw drift(where, `${what} is not a list`);
+  const item = one(fields);
+  return value.map((v, i) => item(v, where, `item ${i} of ${what}`));
+};
+
 const enc = encodeURIComponent;
 const imagePath = (run, index) => `/api/runs/${enc(run)}/images/${index}`;
 const setPath = (set) => `/api/suggestion-sets/${set}`;
+const describe = (method, path) => `${method} ${path.split("?")[0]}`;
 
-async function request(method, path, body) {
+export async function request(method, path, body) {
   const headers = {};
   if (token) headers["Authorization"] = `Bearer ${token}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -29,103 +72,61 @@ async function request(method, path, body) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch (e) {
-    throw new ApiError(`${method} ${path}: server unreachable (${e.message})`, 0);
+    throw new ApiError(`${describe(method, path)}: server unreachable (${e.message})`, 0);
   }
   if (!response.ok) throw new ApiError(await errorMessage(method, path, response), response.status);
   return response;
 }
 
-// The server answers errors with a JSON body naming the problem; Hummingbird's default shape is
-// {"error":{"message":…}}, ours {"error":"…"}. Fall back to the status line for anything else.
+// The server answers every error with {"error": "<what is wrong>"} (APIError.swift); anything else
+// (a proxy's page, say) is shown as the text it is.
 async function errorMessage(method, path, response) {
-  const text = await response.text().catch(() => "");
-  let detail = text.trim();
+  const text = (await response.text().catch(() => "")).trim();
+  let detail = text;
   try {
-    const json = JSON.parse(text);
-    const e = json.error ?? json.reason ?? json.message ?? json;
-    detail = typeof e === "string" ? e : e.message ?? e.reason ?? JSON.stringify(e);
+    const error = JSON.parse(text).error;
+    if (typeof error === "string") detail = error;
   } catch { /* not JSON: keep the text */ }
-  const where = `${method} ${path.split("?")[0]}`;
-  return `${where} failed (${response.status}${detail ? ": " + detail.slice(0, 300) : ""})`;
+  return `${describe(method, path)} failed (${response.status}${detail ? ": " + detail.slice(0, 300) : ""})`;
 }
 
-const json = async (method, path, body) => (await request(method, path, body)).json();
-
-// Field names are read leniently (camelCase or snake_case) so the UI keeps working if the
-// server's JSON spelling is adjusted; everything downstream sees these normalized shapes.
-const pick = (o, ...keys) => keys.map((k) => o[k]).find((v) => v !== undefined);
-
-export function normalizeRun(r) {
-  return {
-    name: pick(r, "name", "run"),
-    dataset: pick(r, "dataset", "datasetName", "dataset_name") ?? "",
-    imageCount: Number(pick(r, "imageCount", "image_count", "images", "count") ?? 0),
-    height: Number(pick(r, "gridHeight", "grid_height", "height", "h")),
-    width: Number(pick(r, "gridWidth", "grid_width", "width", "w")),
-    labeledCount: Number(pick(r, "labeledCount", "labeled_count", "labeled") ?? 0),
-    channels: Number(pick(r, "channels") ?? 0),
-  };
-}
-
-// A suggestion set with its review counts gathered in `counts`.
-export function normalizeSet(s) {
-  const { total, pending, accepted, rejected, labelled, ...rest } = s;
-  return { ...rest, counts: { total, pending, accepted, rejected, labelled } };
-}
-
-export function normalizeImage(i) {
-  const count = Number(pick(i, "annotationCount", "annotation_count", "annotations", "count") ?? 0);
-  const reviewed = Boolean(pick(i, "reviewed", "isReviewed", "is_reviewed"));
-  const state = pick(i, "state", "labeledState", "labeled_state", "status");
-  const labeled = Boolean(pick(i, "labeled", "isLabeled", "is_labeled")) || count > 0 || reviewed ||
-    (typeof state === "string" && state !== "unlabeled");
-  return {
-    index: Number(pick(i, "index", "imageIndex", "image_index")),
-    file: pick(i, "fileName", "file_name", "file", "name") ?? "",
-    annotationCount: count,
-    // "reviewed" without annotations is the explicit "looked at, no anomaly" state.
-    reviewed: reviewed || state === "reviewed",
-    labeled,
-  };
-}
-
-export function normalizeAnnotation(a) {
-  return {
-    x: Number(a.x), y: Number(a.y), kind: a.kind ?? "patch2x2",
-    annotator: a.annotator ?? "", source: a.source ?? "manual",
-  };
-}
-
-// `.../norms` carries the raw token norms for the hover read-out. Accepted: a row-major flat
-// array, an array of rows, or an object holding either (plus optional width/height).
-export function normalizeNorms(body, width, height) {
-  let values = Array.isArray(body) ? body : pick(body, "norms", "values", "data");
-  if (Array.isArray(values?.[0])) values = values.flat();
-  if (!Array.isArray(values) || values.length !== width * height) {
-    throw new ApiError(`norms: expected ${width}×${height} values, got ${values?.length ?? "none"}`, 0);
+// A JSON answer, checked by `expect` (one of `one(…)`, `list(…)`).
+async function json(method, path, expect, body) {
+  const response = await request(method, path, body);
+  let value;
+  try {
+    value = await response.json();
+  } catch (e) {
+    throw drift(describe(method, path), `${answer} is not JSON (${e.message})`);
   }
-  return Float64Array.from(values, Number);
+  return expect(value, describe(method, path));
+}
+
+const get = (path, expect) => json("GET", path, expect);
+
+// One image's suggestions: the body and each listed suggestion.
+function suggestionImage(body, where) {
+  one(FIELDS.suggestionImage)(body, where);
+  list(FIELDS.suggestion)(body.suggestions, where, `"suggestions" of ${answer}`);
+  return body;
 }
 
 export const api = {
-  async runs() {
-    const body = await json("GET", "/api/runs");
-    return (Array.isArray(body) ? body : body.runs ?? []).map(normalizeRun);
-  },
-  async images(run, filter = "all") {
-    const body = await json("GET", `/api/runs/${enc(run)}/images?filter=${enc(filter)}`);
-    return (Array.isArray(body) ? body : body.images ?? []).map(normalizeImage);
-  },
-  async annotations(run, index) {
-    const body = await json("GET", `${imagePath(run, index)}/annotations`);
-    return (Array.isArray(body) ? body : body.annotations ?? []).map(normalizeAnnotation);
-  },
+  runs: () => get("/api/runs", list(FIELDS.run)),
+  images: (run, filter = "all") => get(`/api/runs/${enc(run)}/images?filter=${enc(filter)}`, list(FIELDS.image)),
+  annotations: (run, index) => get(`${imagePath(run, index)}/annotations`, list(FIELDS.annotation)),
+  // The raw token norms for the hover read-out, row-major: norms[y * width + x].
   async norms(run, index, width, height) {
-    return normalizeNorms(await json("GET", `${imagePath(run, index)}/norms`), width, height);
+    const path = `${imagePath(run, index)}/norms`;
+    const { norms } = await get(path, one(FIELDS.norms));
+    if (!Array.isArray(norms) || norms.length !== width * height) {
+      throw drift(`GET ${path}`, `expected ${width}×${height} norms, got ${norms?.length ?? "none"}`);
+    }
+    return Float64Array.from(norms);
   },
   // `source` is sent only when restoring a removed annotation (undo), so it comes back as it was.
-  addAnnotation(run, index, { x, y, kind, annotator, source }) {
-    return json("POST", `${imagePath(run, index)}/annotations`, { x, y, kind, annotator, source });
+  async addAnnotation(run, index, { x, y, kind, annotator, source }) {
+    await request("POST", `${imagePath(run, index)}/annotations`, { x, y, kind, annotator, source });
   },
   // `annotator` is who removes it: the server's history records it.
   async removeAnnotation(run, index, { x, y, kind }, annotator) {
@@ -135,27 +136,28 @@ export const api = {
   async setReviewed(run, index, reviewed, annotator) {
     await request("PUT", `${imagePath(run, index)}/reviewed`, { reviewed, annotator });
   },
-  // Detector suggestions (issue 6). `set` is a suggestion set id.
-  prototypes: () => json("GET", "/api/prototypes"),
-  async suggestionSets(run) {
-    return (await json("GET", `/api/runs/${enc(run)}/suggestion-sets`)).map(normalizeSet);
-  },
-  async suggestionSet(set) {
-    return normalizeSet(await json("GET", setPath(set)));
-  },
-  async createSuggestionSet(run, { prototype, threshold, unit }) {
-    return normalizeSet(await json("POST", `/api/runs/${enc(run)}/suggestion-sets`, { prototype, threshold, unit }));
-  },
+  prototypes: () => get("/api/prototypes", list(FIELDS.prototype)),
+  // Detector suggestions. `set` is a suggestion set id.
+  suggestionSets: (run) => get(`/api/runs/${enc(run)}/suggestion-sets`, list(FIELDS.suggestionSet)),
+  suggestionSet: (set) => get(setPath(set), one(FIELDS.suggestionSet)),
+  createSuggestionSet: (run, { prototype, threshold, unit }) =>
+    json("POST", `/api/runs/${enc(run)}/suggestion-sets`, one(FIELDS.suggestionSet), { prototype, threshold, unit }),
   // {unit, suggestions: [{x, y, kind, similarity, state}], tp, fp, fn}
-  suggestionImage: (set, index) => json("GET", `${setPath(set)}/images/${index}`),
-  decideSuggestion: (set, index, decision, { x, y, kind }, annotator) =>
-    json("POST", `${setPath(set)}/images/${index}/decisions`, { x, y, kind, decision: decision === "accepted" ? "accept" : "reject", annotator }),
+  suggestionImage: (set, index) => get(`${setPath(set)}/images/${index}`, suggestionImage),
+  // The UI says "accepted"/"rejected" (a suggestion's state); the request says "accept"/"reject".
+  async decideSuggestion(set, index, decision, { x, y, kind }, annotator) {
+    const body = { x, y, kind, decision: decision === "accepted" ? "accept" : "reject", annotator };
+    await request("POST", `${setPath(set)}/images/${index}/decisions`, body);
+  },
   async withdrawDecision(set, index, { x, y, kind }, annotator) {
     await request("DELETE", `${setPath(set)}/images/${index}/decisions?x=${x}&y=${y}&kind=${enc(kind)}&annotator=${enc(annotator)}`);
   },
+  // The next image index with pending suggestions, or null when none is left.
   async nextSuggestionImage(set, after) {
-    return (await json("GET", `${setPath(set)}/next?after=${after}`)).image;
+    return (await get(`${setPath(set)}/next?after=${after}`, one(FIELDS.next))).image;
   },
+  // Text or SVG answers (the report page's charts).
+  text: async (path) => (await request("GET", path)).text(),
   // Returns an object URL, or null when the server has no such image (404: imageless datasets).
   async imageURL(run, index, which, query = "") {
     const path = `${imagePath(run, index)}/${which}${query}`;

@@ -101,7 +101,7 @@ const actions = {
     if (!state.run || state.index === null) return;
     const [dx, dy] = { up: [0, -1], down: [0, 1], left: [-1, 0], right: [1, 0] }[direction];
     const step = state.mode === "point" ? 1 : 2;
-    const { width, height } = state.run;
+    const { gridWidth: width, gridHeight: height } = state.run;
     const from = state.hover ?? { x: Math.floor(width / 2), y: Math.floor(height / 2) };
     const clamp = (v, size) => Math.max(0, Math.min(size - 1, v));
     panel.hoverPanel = "norm";

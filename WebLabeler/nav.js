@@ -1,7 +1,7 @@
 // Loading runs and images, and moving between images (filters, next/prev, next unlabeled, jump).
 // The position lives in the URL hash (#run=NAME&i=INDEX), so reloading or sharing a link keeps it.
 
-import { api } from "./backend.js";
+import { api, ContractError } from "./backend.js";
 import { state, emit, remember } from "./state.js";
 
 let loadSerial = 0; // a newer image load makes older in-flight loads drop their results
@@ -37,13 +37,17 @@ export async function applyFilter(filter) {
 export async function show(index) {
   if (!state.run || index === undefined || index === null || !state.images.has(index)) return;
   const serial = ++loadSerial;
-  const { name, width, height } = state.run;
+  const { name, gridWidth: width, gridHeight: height } = state.run;
   const [colormap, scale] = state.colormap.split("/");
   const query = colormap === "gray" && !scale ? "" : `?colormap=${colormap}&scale=${scale ?? "image"}`;
   const [annotations, norms, normURL, sourceURL] = await Promise.all([
     api.annotations(name, index),
-    // Without norms the map still works; only the read-out goes blank.
-    api.norms(name, index, width, height).catch((e) => { console.warn(e); return null; }),
+    // Without norms the map still works; only the read-out goes blank. A malformed answer is loud.
+    api.norms(name, index, width, height).catch((e) => {
+      if (e instanceof ContractError) throw e;
+      console.warn(e);
+      return null;
+    }),
     api.imageURL(name, index, "norm.png", query),
     api.imageURL(name, index, "image"),
   ]);
@@ -54,7 +58,7 @@ export async function show(index) {
   state.index = index;
   state.normURL = normURL;
   state.sourceURL = sourceURL;
-  state.file = state.images.get(index)?.file ?? "";
+  state.file = state.images.get(index)?.fileName ?? "";
   state.annotations = annotations;
   state.norms = norms;
   state.normMean = norms ? norms.reduce((s, v) => s + v, 0) / norms.length : 0;

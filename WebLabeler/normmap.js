@@ -16,7 +16,7 @@ const COLORS = {
 // The annotation a click on `cell` would toggle: patches snap to even coordinates (upper-left token
 // of the 2×2 patch) and must fit in the grid; points are the token itself.
 export function targetFor(cell, kind) {
-  const { width, height } = state.run;
+  const { gridWidth: width, gridHeight: height } = state.run;
   if (kind === "point") return { x: cell.x, y: cell.y, kind };
   const snap = (v, size) => Math.min(v - (v % 2), (size - 2) - ((size - 2) % 2));
   if (width < 2 || height < 2) return null;
@@ -61,7 +61,7 @@ export class PanelView {
 
   layout() {
     if (!state.run) return;
-    const { width: w, height: h } = state.run;
+    const { gridWidth: w, gridHeight: h } = state.run;
     const box = document.getElementById("panels").getBoundingClientRect();
     const visible = this.panels.filter((p) => !p.root.hidden);
     const gap = 24 * (visible.length - 1);
@@ -86,7 +86,7 @@ export class PanelView {
     for (const p of this.panels) {
       if (p.root.hidden || !state.run) continue;
       const ctx = p.canvas.getContext("2d");
-      const scale = p.canvas.width / (state.run.width * this.cell);
+      const scale = p.canvas.width / (state.run.gridWidth * this.cell);
       ctx.setTransform(scale, 0, 0, scale, 0, 0);
       ctx.clearRect(0, 0, p.canvas.width, p.canvas.height);
       for (const a of state.annotations) this.#box(ctx, a, COLORS[a.kind] ?? COLORS.patch2x2, false);
@@ -106,8 +106,8 @@ export class PanelView {
       ctx.setLineDash([]);
       const cx = (cell.x + 0.5) * c, cy = (cell.y + 0.5) * c;
       ctx.beginPath();
-      ctx.moveTo(cx, 0); ctx.lineTo(cx, state.run.height * c);
-      ctx.moveTo(0, cy); ctx.lineTo(state.run.width * c, cy);
+      ctx.moveTo(cx, 0); ctx.lineTo(cx, state.run.gridHeight * c);
+      ctx.moveTo(0, cy); ctx.lineTo(state.run.gridWidth * c, cy);
       ctx.stroke();
     }
     const target = this.hoverTarget;
@@ -125,7 +125,7 @@ export class PanelView {
     const c = this.cell, n = a.kind === "point" ? 1 : 2;
     const width = Math.max(1.5, Math.min(3, c / 6));
     const inset = dashed ? Math.min(2, c / 4) + width / 2 : -width / 2;
-    const maxX = state.run.width * c - width / 2, maxY = state.run.height * c - width / 2;
+    const maxX = state.run.gridWidth * c - width / 2, maxY = state.run.gridHeight * c - width / 2;
     const x0 = Math.max(width / 2, a.x * c + inset), y0 = Math.max(width / 2, a.y * c + inset);
     const x1 = Math.min(maxX, (a.x + n) * c - inset), y1 = Math.min(maxY, (a.y + n) * c - inset);
     ctx.setLineDash(dashed ? [Math.max(3, c / 3), Math.max(2, c / 5)] : []);
@@ -145,7 +145,7 @@ export class PanelView {
     const r = panel.canvas.getBoundingClientRect();
     const x = Math.floor((event.clientX - r.left) / this.cell);
     const y = Math.floor((event.clientY - r.top) / this.cell);
-    const { width, height } = state.run;
+    const { gridWidth: width, gridHeight: height } = state.run;
     return x >= 0 && y >= 0 && x < width && y < height ? { x, y } : null;
   }
 

@@ -1,28 +1,12 @@
 // The report page: run and prototype pickers, and the server's SVG charts inlined (so they scale
-// and can be inspected). Every request goes through `get`, which sends the optional token and
-// turns error responses into the server's message, shown in the banner rather than swallowed.
+// and can be inspected). Every request goes through the labeler's client (backend.js), which sends
+// the optional token, checks JSON answers and turns error responses into the server's message,
+// shown in the banner rather than swallowed.
 
-const params = new URLSearchParams(location.search);
-const token = params.get("token");
+import { api, token } from "./backend.js";
+
 const $ = (id) => document.getElementById(id);
 const enc = encodeURIComponent;
-
-async function get(path) {
-  const headers = token ? { Authorization: `Bearer ${token}` } : {};
-  let response;
-  try {
-    response = await fetch(path, { headers });
-  } catch (e) {
-    throw new Error(`GET ${path}: server unreachable (${e.message})`);
-  }
-  if (!response.ok) {
-    const text = await response.text().catch(() => "");
-    let detail = text;
-    try { detail = JSON.parse(text).error ?? text; } catch { /* keep the text */ }
-    throw new Error(`GET ${path.split("?")[0]} failed (${response.status}: ${detail})`);
-  }
-  return response;
-}
 
 function showError(e) {
   $("error-text").textContent = e.message ?? String(e);
@@ -46,7 +30,7 @@ async function draw(box, path) {
   root.innerHTML = "";
   el.setAttribute("aria-busy", "true");
   try {
-    root.innerHTML = `<style>svg { display: block; max-width: 100%; height: auto; }</style>` + await (await get(path)).text();
+    root.innerHTML = `<style>svg { display: block; max-width: 100%; height: auto; }</style>` + await api.text(path);
   } catch (e) {
     showError(e);
   } finally {
@@ -67,7 +51,7 @@ async function drawAll() {
   await Promise.all([
     draw("curve", `${base}/curve.svg?${curve}`),
     draw("report", `${base}/report.svg?${query()}`),
-    get(`${base}/report.txt?${query()}`).then((r) => r.text()).then((t) => { $("report-text").textContent = t; }, showError),
+    api.text(`${base}/report.txt?${query()}`).then((t) => { $("report-text").textContent = t; }, showError),
     drawImage(),
   ]);
   document.body.dataset.ready = "1";
@@ -84,7 +68,7 @@ async function drawImage() {
 // applied to another (the thesis figure). The first option is the server's default.
 async function loadPrototypes(selected) {
   const run = runs.find((r) => r.name === $("run-picker").value);
-  const list = await (await get("/api/prototypes")).json();
+  const list = await api.prototypes();
   const picker = $("prototype-picker");
   picker.innerHTML = "";
   picker.append(new Option("default: newest of this run, else mean of its labels", ""));
@@ -97,7 +81,7 @@ async function loadPrototypes(selected) {
 
 async function start() {
   const hash = new URLSearchParams(location.hash.slice(1));
-  runs = await (await get("/api/runs")).json();
+  runs = await api.runs();
   const picker = $("run-picker");
   for (const r of runs) picker.append(new Option(`${r.name} (${r.imageCount} images)`, r.name));
   if (runs.length === 0) throw new Error("no runs in this database yet (normlab features import or extract)");

@@ -6,8 +6,8 @@ export const remember = (key, value) => localStorage.setItem(`normlab.${key}`, v
 
 export const state = {
   runs: [],
-  run: null,              // normalized run: {name, dataset, imageCount, height, width, ...}
-  images: new Map(),      // index → normalized image of the whole run (drives progress)
+  run: null,              // a run of GET /api/runs: {name, dataset, imageCount, gridHeight, gridWidth, ...}
+  images: new Map(),      // index → image of GET /api/runs/{run}/images, whole run (drives progress)
   list: [],               // indices of the current filter, in order (drives navigation)
   filter: stored("filter", "all"),
   index: null,            // current image index

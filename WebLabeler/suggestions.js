@@ -1,4 +1,4 @@
-// Detector suggestions (issue 6, "Review in the labeler"): the detections of a suggestion set are
+// Detector suggestions (README, "Labeler", "Reviewing detections"): the detections of a suggestion set are
 // drawn as outlined boxes; accepting one makes it an annotation (source accepted-suggestion),
 // rejecting one records that and it is never suggested again in the run. Decisions are undoable
 // operations for UndoStack like the annotation toggles: undoing an accept or a reject withdraws the
@@ -33,7 +33,7 @@ export async function loadSets() {
   const [sets, prototypes] = await Promise.all([api.suggestionSets(run), api.prototypes()]);
   if (state.run?.name !== run) return;
   state.suggestionSets = sets;
-  state.prototypes = prototypes.filter((p) => !state.run.channels || p.channels === state.run.channels);
+  state.prototypes = prototypes.filter((p) => p.channels === state.run.channels);
   const stored = localStorage.getItem(`normlab.${setKey(run)}`);
   const wanted = stored === null ? sets[0]?.id : Number(stored);
   state.suggestionSet = sets.some((s) => s.id === wanted) ? wanted : null;

@@ -16,7 +16,7 @@ export const COLORS = {
 
 function setLabel(s) {
   const proto = s.prototypeID != null ? `prototype ${s.prototypeID}` : (s.prototypeFile ?? "").split("/").pop();
-  return `#${s.id} · ${s.unit} > ${+Number(s.threshold).toPrecision(6)} · ${proto} · ${s.counts.pending} to review`;
+  return `#${s.id} · ${s.unit} > ${+Number(s.threshold).toPrecision(6)} · ${proto} · ${s.pending} to review`;
 }
 
 export function renderSuggestions() {
@@ -29,9 +29,8 @@ export function renderSuggestions() {
   for (const s of state.suggestionSets) picker.append(new Option(setLabel(s), String(s.id)));
   picker.value = state.suggestionSet === null ? "" : String(state.suggestionSet);
   const set = state.suggestionSets.find((s) => s.id === state.suggestionSet);
-  const c = set?.counts;
-  $("sugg-counts").textContent = c
-    ? `set: ${c.pending} to review · ${c.accepted} accepted · ${c.rejected} rejected` + (c.labelled ? ` · ${c.labelled} already labelled` : "")
+  $("sugg-counts").textContent = set
+    ? `set: ${set.pending} to review · ${set.accepted} accepted · ${set.rejected} rejected` + (set.labelled ? ` · ${set.labelled} already labelled` : "")
     : "";
   $("sugg-count").textContent = state.suggestions.length;
   $("sugg-next").disabled = !set;
@@ -103,7 +102,7 @@ function outline(ctx, s, c, current) {
   const n = s.kind === "point" ? 1 : 2;
   const width = current ? Math.max(2, Math.min(4, c / 4)) : Math.max(1.5, Math.min(2.5, c / 6));
   const out = Math.min(3, c / 4);
-  const maxX = state.run.width * c - width / 2, maxY = state.run.height * c - width / 2;
+  const maxX = state.run.gridWidth * c - width / 2, maxY = state.run.gridHeight * c - width / 2;
   const x0 = Math.max(width / 2, s.x * c - out), y0 = Math.max(width / 2, s.y * c - out);
   const x1 = Math.min(maxX, (s.x + n) * c + out), y1 = Math.min(maxY, (s.y + n) * c + out);
   ctx.setLineDash(current ? [] : [Math.max(2, c / 4), Math.max(2, c / 4)]);

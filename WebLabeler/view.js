@@ -20,7 +20,7 @@ export function renderRuns() {
   if (state.run) picker.value = state.run.name;
   const r = state.run;
   $("run-info").textContent = r
-    ? `${r.width}×${r.height} tokens · ${r.imageCount} ${plural(r.imageCount, "image", "images")}` : "";
+    ? `${r.gridWidth}×${r.gridHeight} tokens · ${r.imageCount} ${plural(r.imageCount, "image", "images")}` : "";
 }
 
 export function renderProgress() {
@@ -58,7 +58,7 @@ export function renderNav(undo) {
 export function renderImage() {
   const img = state.images.get(state.index);
   $("image-title").textContent = state.index ?? "";
-  $("image-file").textContent = state.file || img?.file ||
+  $("image-file").textContent = state.file || img?.fileName ||
     (state.sourceURL ? "" : "no source image (features only)");
   const count = state.annotations.length;
   const el = $("image-state");
@@ -92,7 +92,7 @@ function renderAnnotations() {
 
 export function renderReadout(target) {
   const h = state.hover;
-  const norm = h && state.norms ? state.norms[h.y * state.run.width + h.x] : NaN;
+  const norm = h && state.norms ? state.norms[h.y * state.run.gridWidth + h.x] : NaN;
   $("ro-xy").textContent = h ? `${h.x}, ${h.y}` : "–";
   $("ro-norm").textContent = h ? fmt(norm, 4) : "–";
   $("ro-ratio").textContent = h && state.normMean > 0 ? `${fmt(norm / state.normMean, 3)}×` : "–";

@@ -5,7 +5,7 @@ import FeatureStore
 import LabelStore
 @testable import Detector
 
-/// The detector against the thesis procedure in NumPy/torch (Tests/Fixtures/make_detect_fixtures.py):
+/// The detector against the thesis procedure in NumPy/torch (Tests/FixtureGenerators/make_detect_fixtures.py):
 /// 12 images × 64 channels × 8×8, planted patches, labelled and unlabelled, a point label, a zero token.
 /// Expected values come from the generator, never from normlab.
 @Suite struct NumPyCrossCheckTests {

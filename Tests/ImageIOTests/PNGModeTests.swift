@@ -3,7 +3,7 @@ import Testing
 @testable import ImageIO
 
 /// Gray, gray+alpha, palette-with-transparency and RGBA PNGs become RGB exactly as Pillow's
-/// `convert('RGB')` makes them: alpha dropped, never composited (Tests/Fixtures/make_png_mode_fixtures.py).
+/// `convert('RGB')` makes them: alpha dropped, never composited (Tests/FixtureGenerators/make_png_mode_fixtures.py).
 @Suite struct PNGModeTests {
     @Test(arguments: ["gray", "gray_alpha", "palette", "rgba"])
     func convertsLikePillow(_ name: String) throws {

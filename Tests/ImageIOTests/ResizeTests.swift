@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import ImageIO
 
-/// Against Pillow (fixtures from Tests/Fixtures/make_resize_fixtures.py).
+/// Against Pillow (fixtures from Tests/FixtureGenerators/make_resize_fixtures.py).
 @Suite struct ResizeTests {
     static func bytes(_ name: String) throws -> [UInt8] {
         [UInt8](try Data(contentsOf: Bundle.module.url(forResource: "Fixtures/" + name, withExtension: nil)!))
@@ -33,7 +33,7 @@ import Testing
     }
 }
 
-/// Real photographs (scikit-image's CC0/public-domain samples; Tests/Fixtures/make_photo_fixtures.py):
+/// Real photographs (scikit-image's CC0/public-domain samples; Tests/FixtureGenerators/make_photo_fixtures.py):
 /// sdhelper's resize, with and without the paper's centre crop, within one intensity level of Pillow.
 @Suite struct PhotoResizeTests {
     @Test(arguments: [("coffee_240x160.png", "crop", 64), ("coffee_240x160.png", "crop", 200), ("coffee_240x160.png", "full", 96),

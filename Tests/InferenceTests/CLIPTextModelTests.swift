@@ -3,7 +3,7 @@ import Testing
 import NPYFormat
 @testable import Inference
 
-/// The CLIP text encoder against transformers (Tests/Fixtures/make_clip_fixtures.py).
+/// The CLIP text encoder against transformers (Tests/FixtureGenerators/make_clip_fixtures.py).
 @Suite struct CLIPTextModelTests {
     @Test(arguments: ["quick_gelu", "gelu"])
     func lastHiddenStateMatchesTransformers(_ name: String) throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import Inference
 
-/// Token ids against transformers' CLIPTokenizer (Tests/Fixtures/make_tokenizer_fixtures.py):
+/// Token ids against transformers' CLIPTokenizer (Tests/FixtureGenerators/make_tokenizer_fixtures.py):
 /// empty prompt, punctuation, digits, unicode, whitespace, contractions, literal special tokens and
 /// a prompt over 77 tokens, for the SD-1.5 and SD-2.1 pad conventions.
 @Suite struct CLIPTokenizerTests {

@@ -3,7 +3,7 @@ import Testing
 import NPYFormat
 @testable import Inference
 
-/// The noise schedule against diffusers (Tests/Fixtures/make_scheduler_fixtures.py), bit for bit.
+/// The noise schedule against diffusers (Tests/FixtureGenerators/make_scheduler_fixtures.py), bit for bit.
 @Suite struct NoiseScheduleTests {
     static func golden(_ name: String) throws -> [Float] {
         try NPY.readFloats(path: try Fixture.root() + "/scheduler/\(name).npy").values

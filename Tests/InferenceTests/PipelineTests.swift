@@ -5,7 +5,7 @@ import NPYFormat
 @testable import Inference
 
 /// Images to representations against sdhelper's steps run with diffusers on CPU, seed 42, t = 50
-/// (Tests/Fixtures/make_pipeline_fixtures.py): quick_gelu text encoder + PNDM (SD-1.5 style) and
+/// (Tests/FixtureGenerators/make_pipeline_fixtures.py): quick_gelu text encoder + PNDM (SD-1.5 style) and
 /// gelu + Euler (SD-Turbo style), fp16-rounded weights, an empty and a non-empty prompt, a grayscale
 /// non-square image, and a batch of three.
 @Suite struct PipelineTests {

@@ -4,7 +4,7 @@ import NPYFormat
 @testable import Inference
 
 /// `torch.manual_seed(s); torch.randn(...)` reproduced bit for bit (fixtures written by torch itself,
-/// Tests/Fixtures/make_rng_fixtures.py).
+/// Tests/FixtureGenerators/make_rng_fixtures.py).
 @Suite struct TorchRandomTests {
     static let seeds: [UInt64] = [0, 42, 1_234_567, 4_294_967_295]
 

@@ -5,7 +5,7 @@ import SafeTensors
 @testable import Inference
 
 /// The Swift U-Net against PyTorch/diffusers hook outputs at every position
-/// (fixtures from Tests/Fixtures/make_unet_fixtures.py).
+/// (fixtures from Tests/FixtureGenerators/make_unet_fixtures.py).
 @Suite struct UNetFixtureTests {
     static let fixtures = ["sd15_tiny", "sd21_tiny_fp16", "nonsquare_bf16"]
 

@@ -3,7 +3,7 @@ import Testing
 import NPYFormat
 @testable import Inference
 
-/// The VAE encoder against diffusers (Tests/Fixtures/make_vae_fixtures.py).
+/// The VAE encoder against diffusers (Tests/FixtureGenerators/make_vae_fixtures.py).
 @Suite struct VAEEncoderTests {
     @Test func momentsMatchDiffusers() throws {
         let dir = try Fixture.root() + "/vae/tiny"

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import NPYFormat
 
-/// Reading and writing against files written by `np.save` (Tests/Fixtures/make_npy_fixtures.py).
+/// Reading and writing against files written by `np.save` (Tests/FixtureGenerators/make_npy_fixtures.py).
 @Suite struct NPYFixtureTests {
     static func path(_ name: String) -> String { Bundle.module.resourcePath! + "/Fixtures/\(name).npy" }
     static func bytes(_ name: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path(name))) }

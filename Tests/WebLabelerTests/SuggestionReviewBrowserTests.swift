@@ -121,7 +121,7 @@ extension WebLabelerBrowserTests {
     }
 
     /// A prototype row written straight into the database, as `normlab prototype` records one.
-    private func recordPrototype(_ db: DatabaseQueue, run: String, vector: [Float]) throws {
+    func recordPrototype(_ db: DatabaseQueue, run: String, vector: [Float]) throws {
         let blob = vector.withUnsafeBufferPointer { Data(buffer: $0) }
         try db.write { db in
             try db.execute(sql: """

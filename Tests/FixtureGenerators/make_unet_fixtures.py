@@ -6,7 +6,7 @@ saves each as a diffusers folder and records the forward-hook output of every po
 supports (semantics of sdhelper: a tuple output keeps element 0).
 
 Run from the repository root with a venv that has torch + diffusers (see BENCHMARKS.md / README):
-    ../refenv/bin/python Tests/Fixtures/make_unet_fixtures.py
+    ../refenv/bin/python Tests/FixtureGenerators/make_unet_fixtures.py
 Writes Tests/InferenceTests/Fixtures/unet/<name>/ . CI only reads the committed outputs.
 """
 import json
@@ -118,7 +118,7 @@ def make(fx, seed):
     with open(os.path.join(d, "fixture.json"), "w") as f:
         json.dump({"timestep": fx["timestep"], "weights": fx["dtype"], "layout": fx["layout"],
                    "positions": sorted(ref), "torch": torch.__version__,
-                   "generator": "Tests/Fixtures/make_unet_fixtures.py"}, f, indent=1)
+                   "generator": "Tests/FixtureGenerators/make_unet_fixtures.py"}, f, indent=1)
     print(f"{fx['name']}: {len(ref)} positions, up_blocks[1] {tuple(ref['up_blocks[1]'].shape)}")
 
 

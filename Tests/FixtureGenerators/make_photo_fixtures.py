@@ -8,7 +8,7 @@ Licences as scikit-image's `skimage.data` docstrings state them:
     chelsea.png  CC0, photographer Stefan van der Walt
     camera.png   CC0, photographer Lav Varshney
     rocket.jpg   public domain, SpaceX (DSCOVR launch on Falcon 9)
-Run: ../refenv/bin/python Tests/Fixtures/make_photo_fixtures.py [SKIMAGE_DATA_DIR]
+Run: ../refenv/bin/python Tests/FixtureGenerators/make_photo_fixtures.py [SKIMAGE_DATA_DIR]
 
 Writes
 - Tests/ImageIOTests/Fixtures/photos/: crops of the originals (no resampling: a crop keeps the photo's

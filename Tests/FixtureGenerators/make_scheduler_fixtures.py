@@ -2,7 +2,7 @@
 """Scheduler goldens from diffusers: DDIMScheduler alphas_cumprod for the SD config, add_noise at
 several timesteps, and EulerDiscreteScheduler's scale_model_input divisor on a fresh scheduler.
 
-    ../refenv/bin/python Tests/Fixtures/make_scheduler_fixtures.py
+    ../refenv/bin/python Tests/FixtureGenerators/make_scheduler_fixtures.py
 """
 import json
 import os

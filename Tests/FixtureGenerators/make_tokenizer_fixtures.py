@@ -5,7 +5,7 @@ transformers' CLIPTokenizer gives for a set of prompts, for SD-1.5 (pad = <|endo
 (pad = "!").
 
     ../refenv/bin/pip download --no-deps -d /tmp/oc open-clip-torch==3.3.0
-    ../refenv/bin/python Tests/Fixtures/make_tokenizer_fixtures.py /tmp/oc/open_clip_torch-3.3.0-py3-none-any.whl
+    ../refenv/bin/python Tests/FixtureGenerators/make_tokenizer_fixtures.py /tmp/oc/open_clip_torch-3.3.0-py3-none-any.whl
 """
 import gzip
 import io

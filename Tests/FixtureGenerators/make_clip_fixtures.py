@@ -3,7 +3,7 @@
 SD-2.1) from transformers on CPU; expected `last_hidden_state` for fixed token ids.
 One is re-saved with Hub-style `text_model.` names (transformers 5 writes them without the prefix).
 
-    ../refenv/bin/python Tests/Fixtures/make_clip_fixtures.py
+    ../refenv/bin/python Tests/FixtureGenerators/make_clip_fixtures.py
 """
 import os
 import shutil

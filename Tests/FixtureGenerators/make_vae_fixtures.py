@@ -2,7 +2,7 @@
 """Golden VAE-encoder fixture: a tiny random AutoencoderKL with the SD VAE's structure; the expected
 output is `quant_conv(encoder(x))` (the latent_dist moments) from diffusers on CPU.
 
-    ../refenv/bin/python Tests/Fixtures/make_vae_fixtures.py
+    ../refenv/bin/python Tests/FixtureGenerators/make_vae_fixtures.py
 """
 import logging
 import os

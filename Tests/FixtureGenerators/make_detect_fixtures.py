@@ -1,6 +1,6 @@
 """Golden fixtures for the detector: the thesis procedure in NumPy/torch on a small generated run.
 
-    ../refenv/bin/python Tests/Fixtures/make_detect_fixtures.py     # -> Tests/DetectorTests/Fixtures/detect/
+    ../refenv/bin/python Tests/FixtureGenerators/make_detect_fixtures.py     # -> Tests/DetectorTests/Fixtures/detect/
 
 Independent of normlab: the mean anomaly token (plain mean of the raw labelled tokens of the training
 images, 4 tokens per 2x2 patch, 1 per point), torch.nn.functional.cosine_similarity of every token,

@@ -2,7 +2,7 @@
 """PNG colour-mode fixtures: small gray, gray+alpha, palette (with transparency), RGBA and 16-bit
 images, and Pillow's `convert('RGB')` of each as raw RGB bytes (the reference conversion).
 
-    ../refenv/bin/python Tests/Fixtures/make_png_mode_fixtures.py
+    ../refenv/bin/python Tests/FixtureGenerators/make_png_mode_fixtures.py
 """
 import os
 

@@ -1,7 +1,7 @@
 """Golden fixtures for ImageIO's Pillow-compatible resize (Tests/ImageIOTests/Fixtures).
 
 A deterministic 75x53 RGB source (PNG and JPEG), and Pillow's center-crop + BICUBIC resize of it
-to 32x32 (down) and 80x80 (up), saved as raw bytes. Run: python3 Tests/Fixtures/make_resize_fixtures.py
+to 32x32 (down) and 80x80 (up), saved as raw bytes. Run: python3 Tests/FixtureGenerators/make_resize_fixtures.py
 """
 import pathlib
 import numpy as np

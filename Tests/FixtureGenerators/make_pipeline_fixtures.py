@@ -5,7 +5,7 @@ sdhelper's `img2repr` steps give on CPU with diffusers (REFERENCE_PIPELINE.md §
 float16, pixels/255 in channels_last, `latent_dist.sample()` after `manual_seed`, noise from
 `randn_like` of the channels_last latents, DDIM add_noise, `scale_model_input`, hooks.
 
-    ../refenv/bin/python Tests/Fixtures/make_pipeline_fixtures.py
+    ../refenv/bin/python Tests/FixtureGenerators/make_pipeline_fixtures.py
 Needs the tokenizer fixture (make_tokenizer_fixtures.py) and the photos (make_photo_fixtures.py) first; the pipeline folders get no copy of it:
 the tests link Tests/InferenceTests/Fixtures/tokenizer/<sd15|sd21> in as tokenizer/.
 """

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """torch.randn golden values for normlab's TorchGenerator tests, straight from torch on CPU.
 
-    ../refenv/bin/python Tests/Fixtures/make_rng_fixtures.py
+    ../refenv/bin/python Tests/FixtureGenerators/make_rng_fixtures.py
 Writes Tests/InferenceTests/Fixtures/rng/*.npy: for each seed and shape, `randn_<seed>_<n>.npy` is
 torch.manual_seed(seed); torch.randn(n). `sdhelper_<seed>.npy` stacks sdhelper's two draws:
 randn(1,4,16,16) (VAE sample, vector path) then randn_like of a channels_last (1,4,16,16) tensor

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reference .npy files written by np.save, for the byte-exact reader/writer tests.
 
-Run from the repository root: python3 Tests/Fixtures/make_npy_fixtures.py
+Run from the repository root: python3 Tests/FixtureGenerators/make_npy_fixtures.py
 """
 import os
 
