@@ -1,6 +1,6 @@
 import FeatureStore
 import Foundation
-import LabelStore
+import Domain
 
 /// Cosine-threshold detection of anomaly tokens against a prototype, with TP/FP/FN per threshold.
 public enum Detection {

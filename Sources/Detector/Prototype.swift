@@ -1,6 +1,6 @@
 import CKernels
 import FeatureStore
-import LabelStore
+import Domain
 
 /// The mean anomaly token of a run: a plain mean of raw token vectors (no normalisation first, as the
 /// thesis does) over the labelled tokens of the training images (index < floor(trainFraction · N)).

@@ -1,5 +1,5 @@
 import FeatureStore
-import LabelStore
+import Domain
 
 /// Which mean anomaly token a report compares with, and how it was made (the report says so).
 public struct ReportPrototype: Sendable {
@@ -19,7 +19,7 @@ public struct ReportPrototype: Sendable {
     public let trainImages: Int?
 
     /// nil when the spec is `.newest` and the run has neither a recorded prototype nor labels.
-    public static func resolve(_ spec: Spec, store: LabelStore, run: Run, features: FeatureReader,
+    public static func resolve(_ spec: Spec, store: some LabelCatalog, run: Run, features: FeatureReader,
                                patches: [LabelRow], points: [LabelRow]) throws -> ReportPrototype? {
         let p: ReportPrototype
         switch spec {

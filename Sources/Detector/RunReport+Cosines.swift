@@ -1,6 +1,6 @@
 import CBLAS
 import FeatureStore
-import LabelStore
+import Domain
 
 extension RunReport {
     /// Labelled patch tokens: the mean pairwise cosine over all pairs i ≠ j, and over pairs at the same

@@ -1,6 +1,6 @@
 import CBLAS
 import FeatureStore
-import LabelStore
+import Domain
 
 extension RunReport {
     /// One pass over the evaluated images (from..<N): each token's cosine similarity to the

@@ -1,5 +1,5 @@
 import FeatureStore
-import LabelStore
+import Domain
 
 extension RunReport {
     /// Images with ≥ 1 label, the per-image label count histogram and the position counts.

@@ -1,5 +1,5 @@
 import FeatureStore
-import LabelStore
+import Domain
 
 /// Statistics of one run's labels and features against a mean anomaly token: what `normlab report`
 /// prints and draws and the labeler's report page shows. Computed in one pass per statistic over

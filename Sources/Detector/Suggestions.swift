@@ -1,4 +1,4 @@
-import LabelStore
+import Domain
 
 extension Detection {
     /// The detections at one threshold as suggestions for review: tokens (kind point, unit token) or

@@ -1,4 +1,4 @@
-import LabelStore
+import Domain
 
 /// The threshold sweep and the detections file on a `SimilarityMap`.
 ///

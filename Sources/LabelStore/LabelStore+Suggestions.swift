@@ -3,38 +3,6 @@ import GRDB
 
 // MARK: - Suggestions: detections offered for review in the labeler
 
-/// One detection pass offered for review, with how far the review has got.
-public struct SuggestionSet: Sendable, Codable, Equatable {
-    public let id: Int64
-    public let run: String
-    public let prototypeID: Int64?
-    public let prototypeFile: String?
-    public let threshold: Double
-    public let unit: String             // 'token' (point suggestions) or 'patch' (2×2)
-    public let createdAt: String
-    public let total: Int
-    /// Not yet decided and not already an annotation.
-    public let pending: Int
-    public let accepted: Int
-    public let rejected: Int
-    /// Already annotated by other means (a manual or imported label at the same place).
-    public let labelled: Int
-}
-
-/// A suggested place and its review state: pending, accepted, rejected or labelled.
-public struct Suggestion: Sendable, Codable, Equatable {
-    public let image: Int, x: Int, y: Int
-    public let kind: String
-    public let similarity: Double
-    public let state: String
-}
-
-/// A detection to record in a new set.
-public struct NewSuggestion: Sendable {
-    public var row: LabelRow, kind: AnnotationKind, similarity: Float
-    public init(row: LabelRow, kind: AnnotationKind, similarity: Float) { self.row = row; self.kind = kind; self.similarity = similarity }
-}
-
 extension LabelStore {
     /// Records a set of detections (one transaction); places outside the run are refused, nothing stored.
     public func createSuggestionSet(run name: String, prototypeID: Int64?, prototypeFile: String?, threshold: Float,
