@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG"], swiftSettings: numericFlags),
 
         // Feature files (float16 .npy + float32 norms), memory-mapped; used by the labeler and detector.
-        .target(name: "FeatureStore", dependencies: ["MappedFile", "NPYFormat"], swiftSettings: numericFlags),
+        .target(name: "FeatureStore", dependencies: ["Domain", "MappedFile", "NPYFormat"], swiftSettings: numericFlags),
 
         // Shared value types and vocabularies: runs, label rows and their grid geometry, annotation
         // kinds, detection units, prototype records, suggestions; no dependencies.
@@ -71,7 +71,7 @@ let package = Package(
         .target(name: "Charts"),
 
         // Mean anomaly tokens, the cosine scorer, threshold sweeps and run reports; no database.
-        .target(name: "Detector", dependencies: ["Domain", "CBLAS", "CKernels", "FeatureStore", "Charts"], swiftSettings: numericFlags),
+        .target(name: "Detector", dependencies: ["Domain", "CBLAS", "CKernels", "FeatureStore", "NPYFormat", "Charts"], swiftSettings: numericFlags),
 
         // Command-line entry point.
         .executableTarget(

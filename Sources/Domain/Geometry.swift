@@ -36,22 +36,29 @@ public struct TokenGrid: Sendable, Equatable {
         Self.tokens(of: kind, x: x, y: y).filter(contains)
     }
 
-    /// Token indices (y · width + x) of the 4 tokens of the patch whose upper-left token has index `corner`.
-    public func patchIndices(corner: Int) -> [Int] { [corner, corner + 1, corner + width, corner + width + 1] }
+    /// The score of the patch whose upper-left token has index `corner` (y · width + x): the smallest
+    /// of its 4 tokens' scores, since a patch passes a threshold exactly when all 4 tokens do.
+    @inlinable
+    public func patchScore(corner t: Int, _ score: (Int) -> Float) -> Float {
+        min(min(score(t), score(t + 1)), min(score(t + width), score(t + width + 1)))
+    }
 
-    /// The labels of one image as places on the `unit` grid: a patch's 4 tokens and a point's token
-    /// (token unit), or the labelled patches at patch coordinates (patch unit; points do not count).
-    public func truth(patches: [GridCell], points: [GridCell], unit: DetectionUnit) -> Set<GridCell> {
-        var out = Set<GridCell>()
-        switch unit {
-        case .patch:
-            for p in patches { out.insert(GridCell(x: p.x / 2, y: p.y / 2)) }
-            let g = self.patches
-            return out.filter(g.contains)
-        case .token:
-            for p in patches { out.formUnion(tokens(of: .patch2x2, x: p.x, y: p.y)) }
-            for p in points { out.formUnion(tokens(of: .point, x: p.x, y: p.y)) }
-            return out
+    /// The cell of the `unit` grid at a unit's place in token coordinates (a patch's upper-left
+    /// token), or nil when it is off the grid.
+    public func unitCell(_ place: GridCell, _ unit: DetectionUnit) -> GridCell? {
+        let cell = unit == .token ? place : GridCell(x: place.x / 2, y: place.y / 2)
+        return units(unit).contains(cell) ? cell : nil
+    }
+}
+
+extension DetectionUnit {
+    /// Where a label of `kind` at (x, y) counts in this unit, in token coordinates: the label's
+    /// tokens (token unit), or a patch's upper-left token (patch unit; a point is no patch).
+    public func places(of kind: AnnotationKind, x: Int, y: Int) -> [GridCell] {
+        switch (self, kind) {
+        case (.token, _): TokenGrid.tokens(of: kind, x: x, y: y)
+        case (.patch, .patch2x2): [GridCell(x: x, y: y)]
+        case (.patch, .point): []
         }
     }
 }

@@ -7,7 +7,7 @@ public enum AnnotationKind: String, Codable, Sendable, CaseIterable {
     public func problem(x: Int, y: Int, width: Int, height: Int) -> String? {
         switch self {
         case .patch2x2:
-            if x < 0 || y < 0 || x + 1 >= width || y + 1 >= height {
+            if !TokenGrid.tokens(of: .patch2x2, x: x, y: y).allSatisfy(TokenGrid(width: width, height: height).contains) {
                 return "patch2x2 at x=\(x), y=\(y) does not fit the \(width)×\(height) grid (needs 0 ≤ x, x+1 < \(width), 0 ≤ y, y+1 < \(height))"
             }
             if x % 2 != 0 || y % 2 != 0 { return "patch2x2 needs even coordinates, got x=\(x), y=\(y)" }
