@@ -16,16 +16,12 @@ import LabelStore
         }
     }
 
-    @Test func reportCurveEqualsDetectCurve() throws {
+    @Test func reportCurveEqualsDetectCurve() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: DetectCLITests.executable), "build normlab first")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("report-curve-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let (_, dir) = try await NumPyCrossCheckTests.store()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let fx = NumPyCrossCheckTests.fixtures, db = dir + "/db.sqlite"
+        let db = dir + "/db.sqlite"
         func run(_ args: String...) throws -> (status: Int32, out: String, err: String) { try DetectCLITests.normlab(args) }
-        #expect(try run("features", "import", "--db", db, "--dataset", "d", "--run", "r", fx + "/features.npy").status == 0)
-        #expect(try run("labels", "import", "--db", db, "--run", "r", fx + "/labels_patch.npy").status == 0)
-        #expect(try run("labels", "import", "--db", db, "--run", "r", "--kind", "point", fx + "/labels_point.npy").status == 0)
         #expect(try run("prototype", "--db", db, "--run", "r", "--train-fraction", "0.75").out == "1\n")
 
         // Both default to the prototype's test split (images 9..<12).
@@ -39,5 +35,23 @@ import LabelStore
         #expect(fromReport.count == 20 && fromReport.allSatisfy { $0.count == 3 })
         #expect(fromReport == fromDetect)
         #expect(fromDetect == (try DetectCLITests.expectedCounts("test_token")))
+    }
+
+    /// The same in process, through `EvaluatedRun` as the server's report and curve routes use it:
+    /// the report's curve, the sweep of the run's scores and NumPy's curve over every image agree.
+    @Test func evaluatedRunHasOneCurve() async throws {
+        let (store, dir) = try await NumPyCrossCheckTests.store()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try store.run(named: "r")
+        let e = try EvaluatedRun.resolve(run: run, features: try store.features(of: run), catalog: store,
+                                         prototypes: .arguments([NumPyCrossCheckTests.fixtures + "/prototype.npy"]), images: .testSplit(strict: false))
+        #expect(e.images == 0..<12 && e.labels.count > 0)
+        let thresholds = try Detection.parseThresholds("0.6:0.99:20")
+        var options = RunReport.Options()
+        options.thresholds = thresholds
+        let report = try #require(try RunReport.compute(e, options: options).evaluation)
+        let swept = Detection.sweep(try e.score()[0], labels: e.labels, thresholds: thresholds, unit: .token)
+        #expect(report.curve == swept)
+        #expect(swept.map { [$0.tp, $0.fp, $0.fn] } == (try DetectCLITests.expectedCounts("all_token")))
     }
 }
