@@ -34,10 +34,10 @@ let package = Package(
         // Vectorised element-wise kernels (softmax, SiLU, GEGLU, float16 conversion), multiversioned for AVX-512/AVX2.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
 
-        // Tensor ops, the U-Net and (later) the rest of the Stable Diffusion pipeline.
+        // Tensor ops, the U-Net, the VAE encoder, the text encoder and the pipeline around them.
         .target(
             name: "Inference",
-            dependencies: ["CBLAS", "CKernels", "SafeTensors", "NPYFormat", "ImageIO"],
+            dependencies: ["CBLAS", "CKernels", "SafeTensors", "ImageIO"],
             swiftSettings: numericFlags
         ),
 
@@ -45,19 +45,23 @@ let package = Package(
         .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG"], swiftSettings: numericFlags),
 
         // Feature files (float16 .npy + float32 norms), memory-mapped; used by the labeler and detector.
-        .target(name: "FeatureStore", dependencies: ["MappedFile", "NPYFormat"], swiftSettings: numericFlags),
+        .target(name: "FeatureStore", dependencies: ["Domain", "MappedFile", "NPYFormat"], swiftSettings: numericFlags),
+
+        // Shared value types and vocabularies: runs, label rows and their grid geometry, annotation
+        // kinds, detection units, prototype records, suggestions; no dependencies.
+        .target(name: "Domain"),
 
         // SQLite label store: datasets, runs, annotations, history, migrations, label import/export.
         .target(
             name: "LabelStore",
-            dependencies: ["CKernels", "FeatureStore", "NPYFormat", "ImageIO", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Domain", "CKernels", "FeatureStore", "NPYFormat", "ImageIO", .product(name: "GRDB", package: "GRDB.swift")]
         ),
 
         // The labeling HTTP API and static WebLabeler files.
         .target(
             name: "LabelServer",
             dependencies: [
-                "LabelStore", "FeatureStore", "ImageIO", "Detector", "Charts",
+                "Domain", "LabelStore", "FeatureStore", "ImageIO", "Detector", "Charts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -66,14 +70,14 @@ let package = Package(
         // A small SVG chart writer (bars, lines, histograms, heatmaps, norm maps); no dependencies.
         .target(name: "Charts"),
 
-        // Mean anomaly tokens and (later) cosine-threshold detection.
-        .target(name: "Detector", dependencies: ["CBLAS", "CKernels", "FeatureStore", "LabelStore", "Charts"], swiftSettings: numericFlags),
+        // Mean anomaly tokens, the cosine scorer, threshold sweeps and run reports; no database.
+        .target(name: "Detector", dependencies: ["Domain", "CBLAS", "CKernels", "FeatureStore", "NPYFormat", "Charts"], swiftSettings: numericFlags),
 
         // Command-line entry point.
         .executableTarget(
             name: "normlab",
             dependencies: [
-                "Inference", "NPYFormat", "FeatureStore", "LabelStore", "LabelServer", "ImageIO", "Detector", "Charts", "CKernels",
+                "Inference", "NPYFormat", "FeatureStore", "Domain", "LabelStore", "LabelServer", "ImageIO", "Detector", "Charts", "CKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,10 +1,10 @@
 import FeatureStore
 import Foundation
-import LabelStore
+import Domain
 
 /// Cosine-threshold detection of anomaly tokens against a prototype, with TP/FP/FN per threshold.
 public enum Detection {
-    public enum Unit: String, Sendable, CaseIterable { case token, patch }
+    public typealias Unit = DetectionUnit
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -38,30 +38,6 @@ public enum Detection {
             throw Failure(description: "threshold \(bad) is outside [-1, 1] (cosine similarity)")
         }
         return values
-    }
-
-    /// Cosine similarity of every token of images `from..<N` to `prototype`, one (H·W) array per image
-    /// (see `score` for the streaming, multi-prototype form).
-    public static func similarities(features: FeatureReader, prototype: [Float], from: Int) throws -> [[Float]] {
-        let map = try score(features: features, prototypes: [prototype], from: from)[0]
-        return (from ..< from + map.images).map { Array(map.image($0)) }
-    }
-
-    /// TP/FP/FN per threshold. `truth` holds label rows of the evaluated images (index ≥ `from`);
-    /// a token (or 2×2 patch at even coordinates, all four tokens) is detected when its similarity is
-    /// strictly greater than the threshold.
-    public static func sweep(similarities sims: [[Float]], from: Int, width: Int, height: Int, patches: [LabelRow], points: [LabelRow],
-                             thresholds: [Float], unit: Unit) -> [Row] {
-        sweep(map(sims, from: from, width: width, height: height), patches: patches, points: points, thresholds: thresholds, unit: unit)
-    }
-
-    /// Detections at one threshold as label rows (image, x, y), sorted (the export format).
-    public static func detections(similarities sims: [[Float]], from: Int, width: Int, height: Int, threshold: Float, unit: Unit) -> [LabelRow] {
-        detections(map(sims, from: from, width: width, height: height), threshold: threshold, unit: unit)
-    }
-
-    static func map(_ sims: [[Float]], from: Int, width: Int, height: Int) -> SimilarityMap {
-        SimilarityMap(from: from, images: sims.count, width: width, height: height, values: sims.flatMap { $0 })
     }
 
     /// The curve as CSV with the header `threshold,tp,fp,fn,precision,recall,f1`.

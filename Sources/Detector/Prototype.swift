@@ -1,6 +1,6 @@
 import CKernels
 import FeatureStore
-import LabelStore
+import Domain
 
 /// The mean anomaly token of a run: a plain mean of raw token vectors (no normalisation first, as the
 /// thesis does) over the labelled tokens of the training images (index < floor(trainFraction · N)).
@@ -25,11 +25,11 @@ public enum Prototype {
                                trainFraction: Double, tokens: Tokens) throws -> Result {
         guard (0...1).contains(trainFraction) else { throw Failure(description: "--train-fraction must be in [0, 1], got \(trainFraction)") }
         let shape = features.shape
-        let trainImages = Int((trainFraction * Double(shape.count)).rounded(.down))
+        let trainImages = TrainSplit.trainImages(fraction: trainFraction, imageCount: shape.count)
         var cells: [(image: Int, x: Int, y: Int)] = []
         for r in patches where r.image < trainImages {
-            cells.append((r.image, r.x, r.y))
-            if tokens == .patch { cells += [(r.image, r.x + 1, r.y), (r.image, r.x, r.y + 1), (r.image, r.x + 1, r.y + 1)] }
+            let covered = TokenGrid.tokens(of: .patch2x2, x: r.x, y: r.y)
+            for c in tokens == .patch ? covered : [covered[0]] { cells.append((r.image, c.x, c.y)) }
         }
         for r in points where r.image < trainImages { cells.append((r.image, r.x, r.y)) }
         guard !cells.isEmpty else {

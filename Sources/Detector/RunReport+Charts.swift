@@ -4,7 +4,7 @@ import Foundation
 extension RunReport {
     /// The sweep as the figure's points (token unit).
     public var curvePoints: [DetectionFigure.Point] {
-        (evaluation?.curve ?? []).map { DetectionFigure.Point(threshold: Double($0.threshold), tp: $0.tp, fp: $0.fp, fn: $0.fn) }
+        Detection.figurePoints(evaluation?.curve ?? [])
     }
 
     public var bestIndex: Int? { DetectionFigure.best(curvePoints) }
@@ -72,5 +72,12 @@ extension RunReport {
         figure.place(NormMapChart(title: "run '\(run)', image \(d.image): detections at \(at)", width: width, height: height, norms: norms, marks: marks),
                      in: Rect(x: 0, y: 0, width: 560, height: 560))
         return figure.svg()
+    }
+}
+
+extension Detection {
+    /// A sweep as the detection figure's points.
+    public static func figurePoints(_ rows: [Row]) -> [DetectionFigure.Point] {
+        rows.map { DetectionFigure.Point(threshold: Double($0.threshold), tp: $0.tp, fp: $0.fp, fn: $0.fn) }
     }
 }

@@ -1,6 +1,6 @@
 import CBLAS
 import FeatureStore
-import LabelStore
+import Domain
 
 extension RunReport {
     /// Labelled patch tokens: the mean pairwise cosine over all pairs i ≠ j, and over pairs at the same
@@ -8,9 +8,10 @@ extension RunReport {
     static func pairwise(_ features: FeatureReader, patches: [LabelRow], options: Options) throws -> Cosines {
         let s = features.shape
         var tokens: [(image: Int, token: Int, place: Int)] = []
+        let grid = TokenGrid(width: s.width, height: s.height)
         for r in patches.sorted() {
-            for (place, (dx, dy)) in [(0, 0), (1, 0), (0, 1), (1, 1)].enumerated() where r.x + dx < s.width && r.y + dy < s.height {
-                tokens.append((r.image, (r.y + dy) * s.width + r.x + dx, place))
+            for (place, cell) in TokenGrid.tokens(of: .patch2x2, x: r.x, y: r.y).enumerated() where grid.contains(cell) {
+                tokens.append((r.image, grid.index(cell), place))
             }
         }
         var result = Cosines(patchTokens: tokens.count)

@@ -1,5 +1,5 @@
 import FeatureStore
-import LabelStore
+import Domain
 
 /// Statistics of one run's labels and features against a mean anomaly token: what `normlab report`
 /// prints and draws and the labeler's report page shows. Computed in one pass per statistic over
@@ -43,13 +43,9 @@ public struct RunReport: Sendable {
         public var from = 0
         public var edges: [Double] = []
         public var labelled: [Int] = [], other: [Int] = []
-        public var curve: [DetectionCounts] = []
+        public var curve: [Detection.Row] = []
         public var images: [ImageDetections] = []
         public var imagesWithDetections = 0
-    }
-
-    public struct DetectionCounts: Sendable, Equatable {
-        public var threshold: Float, tp = 0, fp = 0, fn = 0
     }
 
     /// Tokens (x, y) of one image at the report's threshold.
@@ -58,7 +54,7 @@ public struct RunReport: Sendable {
         public var tp: [Token] = [], fp: [Token] = [], fn: [Token] = []
     }
 
-    public struct Token: Sendable, Equatable, Hashable { public var x: Int, y: Int }
+    public typealias Token = GridCell
 
     public let run: Run
     public let patchCount: Int, pointCount: Int
@@ -73,8 +69,21 @@ public struct RunReport: Sendable {
     public let evaluation: Evaluation?
     public let options: Options
 
+    /// The report of a resolved run: its prototype (if any) on its evaluated images.
+    public static func compute(_ e: EvaluatedRun, options: Options = Options()) throws -> RunReport {
+        try compute(run: e.run, features: e.features, labels: e.labels, prototype: e.prototype, from: e.images.lowerBound, options: options)
+    }
+
+    /// The same with the prototype's default evaluated images (`ResolvedPrototype.evaluationStart`).
     public static func compute(run: Run, features: FeatureReader, patches: [LabelRow], points: [LabelRow],
                                prototype: ReportPrototype?, options: Options = Options()) throws -> RunReport {
+        try compute(run: run, features: features, labels: RunLabels(patches: patches, points: points), prototype: prototype,
+                    from: prototype?.evaluationStart(run: run) ?? 0, options: options)
+    }
+
+    static func compute(run: Run, features: FeatureReader, labels: RunLabels, prototype: ReportPrototype?, from: Int,
+                        options: Options) throws -> RunReport {
+        let patches = labels.patches, points = labels.points
         let s = features.shape
         guard s.count == run.imageCount, s.width == run.width, s.height == run.height else {
             throw Failure(description: "run '\(run.name)': feature file shape \(s) does not match the run")
@@ -83,32 +92,13 @@ public struct RunReport: Sendable {
         if options.at != nil && prototype == nil {
             throw Failure(description: "--at needs a prototype, and run '\(run.name)' has neither a recorded prototype nor labels")
         }
-        let truth = TruthSet(patches: patches, points: points, width: s.width, height: s.height)
-        let counts = labelCounts(patches: patches, points: points, imageCount: s.count, width: s.width, height: s.height)
+        let truth = labels.truthIndices(on: run.grid, unit: .token)
+        let counts = labelCounts(labels, truth: truth, imageCount: s.count, tokens: s.tokensPerImage)
         let (labelled, all) = normSummaries(features, truth)
         let cosines = try pairwise(features, patches: patches, options: options)
-        let evaluation = try prototype.map { try evaluate(features, prototype: $0, truth: truth, from: $0.evaluationStart(run: run), options: options) }
+        let evaluation = try prototype.map { try evaluate(features, prototype: $0, labels: labels, from: from, options: options) }
         return RunReport(run: run, patchCount: patches.count, pointCount: points.count, imagesWithAnomaly: counts.withAnomaly,
                          anomaliesPerImage: counts.perImage, positions: counts.positions, labelledNorms: labelled, allNorms: all,
                          cosines: cosines, prototype: prototype, evaluation: evaluation, options: options)
     }
-}
-
-/// The labelled tokens of a run (4 per patch, 1 per point), per image, for O(1) look-ups.
-struct TruthSet {
-    let width: Int, height: Int
-    private(set) var byImage: [Int: Set<Int>] = [:]   // image → token indices y * width + x
-
-    init(patches: [LabelRow], points: [LabelRow], width: Int, height: Int) {
-        self.width = width; self.height = height
-        for r in patches {
-            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] where r.x + dx < width && r.y + dy < height {
-                byImage[r.image, default: []].insert((r.y + dy) * width + r.x + dx)
-            }
-        }
-        for r in points where r.x < width && r.y < height { byImage[r.image, default: []].insert(r.y * width + r.x) }
-    }
-
-    func tokens(_ image: Int) -> Set<Int> { byImage[image] ?? [] }
-    var count: Int { byImage.values.reduce(0) { $0 + $1.count } }
 }

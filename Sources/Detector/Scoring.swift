@@ -1,6 +1,7 @@
 import CBLAS
 import CKernels
 import Dispatch
+import Domain
 import FeatureStore
 #if canImport(Glibc)
 import Glibc
@@ -26,6 +27,37 @@ public struct SimilarityMap: Sendable, Equatable {
         let t = width * height, i = index - from
         return values[i * t ..< (i + 1) * t]
     }
+
+    public var grid: TokenGrid { TokenGrid(width: width, height: height) }
+    /// The scored images.
+    public var imageRange: Range<Int> { from ..< from + images }
+
+    /// One score per unit, laid out (images, unit rows, unit columns): a token's similarity, or a
+    /// 2×2 patch's smallest (all four > t exactly when the smallest is > t).
+    public func scores(_ unit: DetectionUnit) -> [Float] {
+        unit == .token ? values : patchScores(imageRange)
+    }
+
+    /// The scores of one image (index counts from 0), laid out (unit rows, unit columns).
+    public func scores(_ unit: DetectionUnit, image index: Int) -> [Float] {
+        unit == .token ? Array(image(index)) : patchScores(index ..< index + 1)
+    }
+
+    private func patchScores(_ range: Range<Int>) -> [Float] {
+        let patches = grid.patches, g = grid
+        var out = [Float](repeating: 0, count: range.count * patches.tokens)
+        values.withUnsafeBufferPointer { v in
+            for (k, i) in range.enumerated() {
+                let image = (i - from) * height * width
+                for py in 0..<patches.height {
+                    for px in 0..<patches.width {
+                        out[(k * patches.height + py) * patches.width + px] = g.patchScore(corner: image + 2 * py * width + 2 * px) { v[$0] }
+                    }
+                }
+            }
+        }
+        return out
+    }
 }
 
 extension Detection {
@@ -39,15 +71,26 @@ extension Detection {
     /// `progress(done)` is called now and then with the number of images scored.
     public static func score(features: FeatureReader, prototypes: [[Float]], from: Int, blockBytes: Int = 512 << 10,
                              threads: Int = 2, progress: (@Sendable (Int) -> Void)? = nil) throws -> [SimilarityMap] {
+        guard (0..<features.shape.count).contains(from) else {
+            throw Failure(description: "--from-index \(from) is past the last image (\(features.shape.count - 1))")
+        }
+        return try score(features: features, prototypes: prototypes, images: from ..< features.shape.count, blockBytes: blockBytes,
+                         threads: threads, progress: progress)
+    }
+
+    /// The same for the images `images` (one image for a per-image view, the rest of the run for a sweep).
+    public static func score(features: FeatureReader, prototypes: [[Float]], images: Range<Int>, blockBytes: Int = 512 << 10,
+                             threads: Int = 2, progress: (@Sendable (Int) -> Void)? = nil) throws -> [SimilarityMap] {
         let s = features.shape
         guard !prototypes.isEmpty else { throw Failure(description: "no prototype given") }
         for p in prototypes where p.count != s.channels {
             throw Failure(description: "the prototype has \(p.count) channels, the run's features \(s.channels)")
         }
-        guard (0..<s.count).contains(from) else {
-            throw Failure(description: "--from-index \(from) is past the last image (\(s.count - 1))")
+        guard !images.isEmpty, images.lowerBound >= 0, images.upperBound <= s.count else {
+            throw Failure(description: "images \(images) are outside the run (images 0…\(s.count - 1))")
         }
-        let k = prototypes.count, t = s.tokensPerImage, n = s.count - from
+        let from = images.lowerBound, end = images.upperBound
+        let k = prototypes.count, t = s.tokensPerImage, n = end - from
         // Columns (tokens) per sgemm, so that the converted C × columns block stays in L2 between the
         // conversion and the sgemm: a block of one image's tokens, or several small images at once.
         let columns = max(1, blockBytes / (4 * s.channels))
@@ -69,7 +112,7 @@ extension Detection {
             var matrix = [Float](repeating: 0, count: s.channels * chunk * tokenBlock)   // (C, columns)
             var dots = [Float](repeating: 0, count: k * chunk * tokenBlock)              // (K, columns)
             for c in stride(from: w, to: chunks, by: workers) {
-                let first = from + c * chunk, b = min(chunk, s.count - first)
+                let first = from + c * chunk, b = min(chunk, end - first)
                 let span = UnsafeBufferPointer(rebasing: half[first * s.valuesPerImage ..< (first + b) * s.valuesPerImage])
                 for t0 in stride(from: 0, to: t, by: tokenBlock) {
                     let tb = min(tokenBlock, t - t0), cols = b * tb

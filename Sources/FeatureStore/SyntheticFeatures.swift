@@ -1,3 +1,5 @@
+import Domain
+
 /// Deterministic synthetic features with planted 2×2 high-norm anomalies, for the demo, tests and
 /// benchmarks. Not real U-Net representations: every token is noise scaled by a smooth per-image
 /// "scene" pattern; each anomaly is a 2×2 patch whose four tokens share one direction (as real
@@ -56,8 +58,8 @@ public struct SyntheticFeatures: Sendable {
         let direction = (0..<c).map { _ in dir.uniform() }
         for a in anomalies where a.image == image {
             let strength = 4 + 2 * Float(rng.next() % 100) / 100
-            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                let t = (a.y + dy) * w + a.x + dx
+            for cell in TokenGrid.tokens(of: .patch2x2, x: a.x, y: a.y) {
+                let t = cell.y * w + cell.x
                 for ch in 0..<c { slot[ch * tokens + t] = Float16(strength * direction[ch] + 0.2 * rng.uniform()) }
             }
         }

@@ -1,31 +1,24 @@
 import Detector
-import FeatureStore
 import Foundation
 import Hummingbird
 import LabelStore
 
 extension ReportAPI {
-    /// What every report route reads: the run, its features and labels, and the chosen prototype.
-    struct Inputs {
-        let run: Run
-        let reader: FeatureReader
-        let patches: [LabelRow], points: [LabelRow]
-        let prototype: ReportPrototype?
-    }
-
-    /// Resolves the inputs from `:run` and `?prototype=ID`, runs `body`, and answers the detector's
-    /// refusals as 400 and an unknown prototype as 404 (instead of a 500).
-    func withInputs(_ request: Request, _ c: LabelContext, _ body: (Inputs) throws -> Response) async throws -> Response {
+    /// Resolves the run (`:run`) and its prototype (`?prototype=ID`; the browser names recorded
+    /// prototypes by id only, never server files; without it the run's newest, else the mean of its
+    /// labels) with the default evaluated images, runs `body`, and answers the detector's refusals as
+    /// 400 and an unknown prototype as 404 (instead of a 500).
+    func withInputs(_ request: Request, _ c: LabelContext, _ body: (EvaluatedRun) throws -> Response) async throws -> Response {
         let name = try c.parameters.require("run")
-        let spec = try request.uri.queryParameters.get("prototype").map { text -> ReportPrototype.Spec in
+        let choice = try request.uri.queryParameters.get("prototype").map { text -> EvaluatedRun.Prototypes in
             guard let id = Int64(text) else { throw APIError(.badRequest, "prototype '\(text)' is not a recorded prototype id (an integer)") }
             return .id(id)
-        } ?? .newest
+        } ?? .newest(orLabelMean: true)
         let (run, reader) = try await features.reader(run: name)
         do {
-            let patches = try store.labelRows(run: name, kind: .patch2x2), points = try store.labelRows(run: name, kind: .point)
-            let p = try ReportPrototype.resolve(spec, store: store, run: run, features: reader, patches: patches, points: points)
-            return try body(Inputs(run: run, reader: reader, patches: patches, points: points, prototype: p))
+            let e = try EvaluatedRun.resolve(run: run, features: reader, catalog: store, prototypes: choice, images: .testSplit(strict: false))
+            try e.checkChannels()
+            return try body(e)
         } catch LabelStoreError.unknownPrototype(let id) {
             throw APIError(.notFound, LabelStoreError.unknownPrototype(id).description)
         } catch let e as RunReport.Failure {
@@ -42,8 +35,7 @@ extension ReportAPI {
         try await withInputs(request, c) { inputs in
             var options = RunReport.Options()
             if let t = request.uri.queryParameters.get("thresholds") { options.thresholds = try Detection.parseThresholds(t) }
-            let report = try RunReport.compute(run: inputs.run, features: inputs.reader, patches: inputs.patches, points: inputs.points,
-                                               prototype: inputs.prototype, options: options)
+            let report = try RunReport.compute(inputs, options: options)
             return render(report)
         }
     }

@@ -54,13 +54,11 @@ struct ReportAPI: Sendable {
             let thresholds = try Detection.parseThresholds(q.get("thresholds") ?? "0.6:0.99:20")
             let unitText = q.get("unit") ?? "token"
             guard let unit = Detection.Unit(rawValue: unitText) else { throw APIError(.badRequest, "unknown unit '\(unitText)' (expected token or patch)") }
-            let from = try q.get("from").map { try int($0, "from") } ?? p.evaluationStart(run: inputs.run)
-            let sims = try Detection.similarities(features: inputs.reader, prototype: p.vector, from: from)
-            let rows = Detection.sweep(similarities: sims, from: from, width: inputs.run.width, height: inputs.run.height,
-                                       patches: inputs.patches, points: inputs.points, thresholds: thresholds, unit: unit)
-            let points = rows.map { DetectionFigure.Point(threshold: Double($0.threshold), tp: $0.tp, fp: $0.fp, fn: $0.fn) }
+            let from = try q.get("from").map { try int($0, "from") } ?? inputs.images.lowerBound
+            let map = try Detection.score(features: inputs.features, prototypes: [p.vector], from: from)[0]
+            let rows = Detection.sweep(map, labels: inputs.labels, thresholds: thresholds, unit: unit)
             let title = "run '\(inputs.run.name)', images \(from)..<\(inputs.run.imageCount), \(unit.rawValue) unit, \(Self.name(p))"
-            return bytes(Array(DetectionFigure.svg(points, title: title).utf8), type: "image/svg+xml; charset=utf-8")
+            return bytes(Array(DetectionFigure.svg(Detection.figurePoints(rows), title: title).utf8), type: "image/svg+xml; charset=utf-8")
         }
     }
 
@@ -74,8 +72,8 @@ struct ReportAPI: Sendable {
             guard (0..<inputs.run.imageCount).contains(index) else {
                 throw LabelStoreError.imageOutOfRange(run: inputs.run.name, index: index, count: inputs.run.imageCount)
             }
-            let d = try RunReport.imageDetections(inputs.reader, prototype: p.vector, patches: inputs.patches, points: inputs.points, image: index, at: at)
-            let svg = RunReport.imageSVG(run: inputs.run.name, detections: d, norms: Array(inputs.reader.norms(image: index)),
+            let d = try RunReport.imageDetections(inputs.features, prototype: p.vector, labels: inputs.labels, image: index, at: at)
+            let svg = RunReport.imageSVG(run: inputs.run.name, detections: d, norms: Array(inputs.features.norms(image: index)),
                                          width: inputs.run.width, height: inputs.run.height, at: at)
             return bytes(Array(svg.utf8), type: "image/svg+xml; charset=utf-8")
         }

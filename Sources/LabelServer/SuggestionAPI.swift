@@ -56,23 +56,21 @@ struct SuggestionAPI: Sendable {
     @Sendable func create(_ request: Request, _ c: LabelContext) async throws -> Response {
         let name = try c.parameters.require("run")
         let body = try await api.decode(NewSet.self, request)
-        let unit = body.unit ?? "patch"
-        guard let u = Detection.Unit(rawValue: unit) else { throw APIError(.badRequest, "unknown unit '\(unit)' (expected patch or token)") }
+        let unit = body.unit ?? DetectionUnit.patch.rawValue
+        guard let u = DetectionUnit(rawValue: unit) else { throw APIError(.badRequest, "unknown unit '\(unit)' (expected patch or token)") }
         guard (-1...1).contains(body.threshold) else { throw APIError(.badRequest, "threshold \(body.threshold) is outside [-1, 1]") }
         let (run, reader) = try await api.features.reader(run: name)
         let from = body.from ?? 0
         guard (0..<run.imageCount).contains(from) else { throw APIError(.badRequest, "from \(from) is outside the run's images 0…\(run.imageCount - 1)") }
-        let record = try store.prototype(id: body.prototype)
+        let e = try EvaluatedRun.resolve(run: run, features: reader, catalog: store, prototypes: .id(body.prototype), images: .from(from))
+        let record = e.prototypes[0]
         guard record.vector.count == run.channels else {
-            throw APIError(.badRequest, "prototype \(record.id) has \(record.vector.count) channels, run '\(name)' has \(run.channels)")
+            throw APIError(.badRequest, "prototype \(body.prototype) has \(record.vector.count) channels, run '\(name)' has \(run.channels)")
         }
         // Scoring a large run takes seconds: keep it off the server's cooperative threads.
-        let found = try await offloaded {
-            let sims = try Detection.similarities(features: reader, prototype: record.vector, from: from)
-            return Detection.suggestions(similarities: sims, from: from, width: run.width, height: run.height, threshold: body.threshold, unit: u)
-        }
-        let set = try await store.createSuggestionSet(run: name, prototypeID: record.id, prototypeFile: nil, threshold: body.threshold,
-                                                      unit: unit, suggestions: found)
+        let found = try await offloaded { Detection.suggestions(try e.score()[0], threshold: body.threshold, unit: u) }
+        let set = try await store.createSuggestionSet(run: name, prototypeID: body.prototype, prototypeFile: nil, threshold: body.threshold,
+                                                      unit: u, suggestions: found)
         return try json(set, status: .created)
     }
 
@@ -82,9 +80,10 @@ struct SuggestionAPI: Sendable {
         let set = try store.suggestionSet(id: id)
         let all = try store.suggestions(set: id, image: index, includeRejected: true)
         let annotations = try store.annotations(run: set.run, image: index)
-        let marks = Self.marks(detected: all, annotations: annotations, unit: set.unit)
-        return try json(ImageBody(image: index, unit: set.unit, suggestions: all.filter { $0.state != "rejected" },
-                                  tp: marks.tp, fp: marks.fp, fn: marks.fn))
+        let marks = Self.marks(detected: all, annotations: annotations, unit: set.detectionUnit ?? .patch)
+        let pair = { (cells: [GridCell]) in cells.map { [$0.x, $0.y] } }
+        return try json(ImageBody(image: index, unit: set.unit, suggestions: all.filter { $0.reviewState != .rejected },
+                                  tp: pair(marks.tp), fp: pair(marks.fp), fn: pair(marks.fn)))
     }
 
     @Sendable func next(_ request: Request, _ c: LabelContext) async throws -> Response {
@@ -96,11 +95,11 @@ struct SuggestionAPI: Sendable {
     @Sendable func decide(_ request: Request, _ c: LabelContext) async throws -> Response {
         let (id, index) = (try setID(c), try imageIndex(c))
         let body = try await api.decode(Decision.self, request)
-        guard ["accept", "reject"].contains(body.decision) else {
+        guard let decision = SuggestionDecision(rawValue: body.decision) else {
             throw APIError(.badRequest, "unknown decision '\(body.decision)' (expected accept or reject)")
         }
         let s = try await store.decideSuggestion(set: id, image: index, x: body.x, y: body.y, kind: try AnnotationKind.parse(body.kind ?? "patch2x2"),
-                                                 accept: body.decision == "accept", by: api.actor(body.annotator, c))
+                                                 accept: decision == .accept, by: api.actor(body.annotator, c))
         return try json(s)
     }
 
@@ -112,20 +111,11 @@ struct SuggestionAPI: Sendable {
         return Response(status: .noContent)
     }
 
-    static func marks(detected: [Suggestion], annotations: [Annotation], unit: String) -> (tp: [[Int]], fp: [[Int]], fn: [[Int]]) {
-        var truth = Set<[Int]>()
-        for a in annotations {
-            if unit == "patch" {
-                if a.kind == .patch2x2 { truth.insert([a.x, a.y]) }
-            } else if a.kind == .point {
-                truth.insert([a.x, a.y])
-            } else {
-                for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] { truth.insert([a.x + dx, a.y + dy]) }
-            }
-        }
-        let found = Set(detected.map { [$0.x, $0.y] })
-        let sorted = { (s: Set<[Int]>) in s.sorted { ($0[1], $0[0]) < ($1[1], $1[0]) } }
-        return (sorted(found.intersection(truth)), sorted(found.subtracting(truth)), sorted(truth.subtracting(found)))
+    /// TP/FP/FN of the set's detections in one image, in token coordinates (a patch by its upper-left
+    /// token): patches against labelled patches, or tokens against the labels' tokens (`DetectionUnit.places`).
+    static func marks(detected: [Suggestion], annotations: [Annotation], unit: DetectionUnit) -> Marks {
+        let truth = Set(annotations.flatMap { unit.places(of: $0.kind, x: $0.x, y: $0.y) })
+        return Marks(detected: Set(detected.map { GridCell(x: $0.x, y: $0.y) }), truth: truth)
     }
 
     private func setID(_ c: LabelContext) throws -> Int64 { Int64(try api.integer(c, "set", "suggestion set id")) }

@@ -3,21 +3,6 @@ import GRDB
 
 // MARK: - Prototypes (mean anomaly tokens)
 
-/// A recorded mean anomaly token and how it was made.
-public struct PrototypeRecord: Sendable, Equatable {
-    public let id: Int64
-    public let run: String            // the run whose labels and features were averaged
-    public let tokens: String         // 'patch' or 'upper-left'
-    public let trainFraction: Double
-    public let trainImages: Int       // images 0..<trainImages were used
-    public let labelCount: Int
-    public let labelsSHA256: String
-    public let tokenCount: Int
-    public let vector: [Float]
-    public let filePath: String?
-    public let createdAt: String
-}
-
 /// What `recordPrototype` stores; the id and time are the store's.
 public struct NewPrototype: Sendable {
     public var run: String, tokens: String, trainFraction: Double, trainImages: Int

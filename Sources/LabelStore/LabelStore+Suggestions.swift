@@ -3,43 +3,18 @@ import GRDB
 
 // MARK: - Suggestions: detections offered for review in the labeler
 
-/// One detection pass offered for review, with how far the review has got.
-public struct SuggestionSet: Sendable, Codable, Equatable {
-    public let id: Int64
-    public let run: String
-    public let prototypeID: Int64?
-    public let prototypeFile: String?
-    public let threshold: Double
-    public let unit: String             // 'token' (point suggestions) or 'patch' (2×2)
-    public let createdAt: String
-    public let total: Int
-    /// Not yet decided and not already an annotation.
-    public let pending: Int
-    public let accepted: Int
-    public let rejected: Int
-    /// Already annotated by other means (a manual or imported label at the same place).
-    public let labelled: Int
-}
-
-/// A suggested place and its review state: pending, accepted, rejected or labelled.
-public struct Suggestion: Sendable, Codable, Equatable {
-    public let image: Int, x: Int, y: Int
-    public let kind: String
-    public let similarity: Double
-    public let state: String
-}
-
-/// A detection to record in a new set.
-public struct NewSuggestion: Sendable {
-    public var row: LabelRow, kind: AnnotationKind, similarity: Float
-    public init(row: LabelRow, kind: AnnotationKind, similarity: Float) { self.row = row; self.kind = kind; self.similarity = similarity }
-}
-
 extension LabelStore {
+    /// `createSuggestionSet` with the unit as its type.
+    public func createSuggestionSet(run name: String, prototypeID: Int64?, prototypeFile: String?, threshold: Float,
+                                    unit: DetectionUnit, suggestions: [NewSuggestion]) async throws -> SuggestionSet {
+        try await createSuggestionSet(run: name, prototypeID: prototypeID, prototypeFile: prototypeFile, threshold: threshold,
+                                      unit: unit.rawValue, suggestions: suggestions)
+    }
+
     /// Records a set of detections (one transaction); places outside the run are refused, nothing stored.
     public func createSuggestionSet(run name: String, prototypeID: Int64?, prototypeFile: String?, threshold: Float,
                                     unit: String, suggestions: [NewSuggestion]) async throws -> SuggestionSet {
-        guard ["token", "patch"].contains(unit) else { throw LabelStoreError.badInput("unknown unit '\(unit)' (expected token or patch)") }
+        guard DetectionUnit(rawValue: unit) != nil else { throw LabelStoreError.badInput("unknown unit '\(unit)' (expected token or patch)") }
         guard (-1...1).contains(threshold) else { throw LabelStoreError.badInput("threshold \(threshold) is outside [-1, 1]") }
         let id: Int64 = try await pool.write { db in
             let run = try Self.run(db, named: name)
@@ -153,7 +128,7 @@ extension LabelStore {
                 """, arguments: [id, image, x, y, kind.rawValue]) else {
                 throw LabelStoreError.badInput("(\(x), \(y)) of image \(image) is not a \(kind.rawValue) suggestion of set \(id)")
             }
-            let decision = accept ? "accepted" : "rejected"
+            let decision = (accept ? SuggestionDecision.accept : .reject).state.rawValue
             if let existing = try Row.fetchOne(db, sql: """
                 SELECT decision, annotator FROM suggestion_decisions WHERE run_id = ? AND image_index = ? AND x = ? AND y = ? AND kind = ?
                 """, arguments: [run.id, image, x, y, kind.rawValue]) {
@@ -191,7 +166,8 @@ extension LabelStore {
             try db.execute(sql: "DELETE FROM suggestion_decisions WHERE run_id = ? AND image_index = ? AND x = ? AND y = ? AND kind = ?",
                            arguments: args)
             let now = timestamp()
-            if was == "accepted" {
+            let undone = SuggestionState(rawValue: was).flatMap(SuggestionDecision.init(state:)) ?? .reject
+            if undone == .accept {
                 try db.execute(sql: """
                     DELETE FROM annotations WHERE run_id = ? AND image_index = ? AND x = ? AND y = ? AND kind = ? AND source = 'accepted-suggestion'
                     """, arguments: args)
@@ -200,7 +176,7 @@ extension LabelStore {
                                      source: .acceptedSuggestion, actor: actor, at: now)
                 }
             }
-            try Self.history(db, run: run.id, image: image, x: x, y: y, kind: kind.rawValue, action: "undo-\(was == "accepted" ? "accept" : "reject")-suggestion",
+            try Self.history(db, run: run.id, image: image, x: x, y: y, kind: kind.rawValue, action: "undo-\(undone.rawValue)-suggestion",
                              source: .manual, actor: actor, at: now)
         }
     }

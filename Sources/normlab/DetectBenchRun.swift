@@ -1,4 +1,5 @@
 import CKernels
+import Domain
 import FeatureStore
 import Foundation
 import NPYFormat
@@ -27,8 +28,8 @@ enum BenchRun {
             slotNorms = pool[image % pool.count].norms
             for a in byImage[image] ?? [] {
                 let strength = 4 + 2 * Float(rng.next() % 100) / 100
-                for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                    let at = (a.y + dy) * shape.width + a.x + dx
+                for cell in TokenGrid.tokens(of: .patch2x2, x: a.x, y: a.y) {
+                    let at = cell.y * shape.width + cell.x
                     for ch in 0..<c { token[ch] = strength * direction[ch] + 0.2 * rng.uniform() }
                     slot.withUnsafeMutableBufferPointer { s in
                         for ch in 0..<c { nl_f32_to_f16(&token[ch], s.baseAddress! + ch * t + at, 1) }

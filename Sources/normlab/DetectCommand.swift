@@ -56,18 +56,16 @@ struct DetectCommand: ParsableCommand {
         let r = try store.run(named: runName)
         let thr = try Detection.parseThresholds(thresholds)
         if let at { _ = try Detection.parseThresholds("\(at)") }
-        let protos = try prototype.map { try ResolvedPrototype($0, store: store, run: runName) }
-        let (from, why) = try evaluatedImages(protos, imageCount: r.imageCount)
-        note("run '\(runName)': evaluating images \(from)..<\(r.imageCount) (\(r.imageCount - from) images): \(why)")
-        let features = try store.features(of: r)
+        let e = try resolve(store, r)
+        let from = e.images.lowerBound
+        note("run '\(runName)': evaluating images \(from)..<\(r.imageCount) (\(r.imageCount - from) images): \(e.why)")
         let progress = r.imageCount - from >= 1000 ? SharedProgress(total: r.imageCount - from, label: "detect") : nil
-        let maps = try Detection.score(features: features, prototypes: protos.map(\.vector), from: from, progress: progress?.callback)
+        let maps = try e.score(progress: progress?.callback)
         progress?.finish()
-        let patches = try store.labelRows(run: runName, kind: .patch2x2), points = try store.labelRows(run: runName, kind: .point)
-        if patches.isEmpty && points.isEmpty { note("run '\(runName)' has no labels: TP and FN are 0, every detection counts as FP") }
-        for (i, (proto, map)) in zip(protos, maps).enumerated() {
-            func file(_ path: String) -> String { numbered(path, i, of: protos.count) }
-            let rows = Detection.sweep(map, patches: patches, points: points, thresholds: thr, unit: unit)
+        if e.labels.isEmpty { note("run '\(runName)' has no labels: TP and FN are 0, every detection counts as FP") }
+        for (i, (proto, map)) in zip(e.prototypes, maps).enumerated() {
+            func file(_ path: String) -> String { numbered(path, i, of: e.prototypes.count) }
+            let rows = Detection.sweep(map, labels: e.labels, thresholds: thr, unit: unit)
             try write(rows, csv: file(output), json: json.map { file($0) })
             if let plot {
                 try DetectPlot.write(rows, title: "run '\(runName)': images \(from)..<\(r.imageCount), \(unit.rawValue) unit, \(proto.label)", to: file(plot))
@@ -83,24 +81,15 @@ struct DetectCommand: ParsableCommand {
         }
     }
 
-    /// --from-index, or the test split of a prototype made from this run, or every image; and why.
-    func evaluatedImages(_ protos: [ResolvedPrototype], imageCount n: Int) throws -> (Int, String) {
-        if let fromIndex {
-            guard (0..<n).contains(fromIndex) else {
-                throw DetectError("--from-index \(fromIndex) is past the last image of run '\(runName)' (\(n - 1))")
-            }
-            return (fromIndex, "--from-index \(fromIndex)")
+    /// The prototypes, labels and evaluated images: --from-index, or the test split of a prototype made
+    /// from this run, or every image.
+    func resolve(_ store: LabelStore, _ r: Run) throws -> EvaluatedRun {
+        do {
+            return try EvaluatedRun.resolve(run: r, features: try store.features(of: r), catalog: store, prototypes: .arguments(prototype),
+                                            images: fromIndex.map { EvaluatedRun.Images.from($0) } ?? .testSplit(strict: true))
+        } catch LabelStoreError.unknownPrototype(let id) {
+            throw DetectError("--prototype \(id): no such file, and no recorded prototype with id \(id) (normlab prototype --list shows them)")
         }
-        let own = protos.compactMap { p in p.record.map { (p, $0) } }.filter { $0.1.run == runName }
-        guard let split = own.max(by: { $0.1.trainImages < $1.1.trainImages }) else {
-            return (0, "every image (no prototype was made from this run)")
-        }
-        let (p, record) = split
-        guard record.trainImages < n else {
-            throw DetectError("\(p.label) was made from all \(n) images of run '\(runName)' (train fraction \(record.trainFraction)): "
-                                  + "no test images left; pass --from-index 0 to evaluate it on its own training images")
-        }
-        return (record.trainImages, "the test split of \(p.label) (made from images 0..<\(record.trainImages) of this run)")
     }
 
     func write(_ rows: [Detection.Row], csv: String, json: String?) throws {

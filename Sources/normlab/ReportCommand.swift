@@ -4,7 +4,6 @@ import Detector
 import FeatureStore
 import Foundation
 import LabelStore
-import NPYFormat
 
 /// `normlab report`: statistics of a run's labels and features, as text and SVG charts.
 struct ReportCommand: ParsableCommand {
@@ -31,28 +30,21 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let store = try database.open()
         let r = try store.run(named: runName)
-        let features = try store.features(of: r)
-        let patches = try store.labelRows(run: runName, kind: .patch2x2), points = try store.labelRows(run: runName, kind: .point)
         var options = RunReport.Options()
         options.thresholds = try Detection.parseThresholds(thresholds)
         options.at = at
         options.maxPairwiseTokens = maxPairwiseTokens
-        let proto = try ReportPrototype.resolve(try spec(), store: store, run: r, features: features, patches: patches, points: points)
-        let report = try RunReport.compute(run: r, features: features, patches: patches, points: points, prototype: proto, options: options)
+        let e = try EvaluatedRun.resolve(run: r, features: try store.features(of: r), catalog: store,
+                                         prototypes: prototype.map { EvaluatedRun.Prototypes.arguments([$0]) } ?? .newest(orLabelMean: true), images: .testSplit(strict: false))
+        try e.checkChannels()
+        let report = try RunReport.compute(e, options: options)
+        let features = e.features
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         try report.text.write(toFile: output + "/report.txt", atomically: true, encoding: .utf8)
         try report.svg().write(toFile: output + "/report.svg", atomically: true, encoding: .utf8)
         if let at, let e = report.evaluation { try writeImages(e, at: at, features: features, run: r) }
         print(report.text, terminator: "")
         note("report of run '\(runName)' → \(output)/report.txt, \(output)/report.svg" + (at == nil ? "" : ", \(output)/index.html"))
-    }
-
-    private func spec() throws -> ReportPrototype.Spec {
-        guard let prototype else { return .newest }
-        if let id = Int64(prototype) { return .id(id) }
-        let (shape, vector) = try NPY.readFloats(path: prototype)
-        guard shape.count == 1 else { throw ValidationError("\(prototype): a prototype must have shape (C,), found \(shape)") }
-        return .vector(vector, name: prototype)
     }
 
     /// DIR/images/image_<i>.svg per image with detections, and DIR/index.html listing them.

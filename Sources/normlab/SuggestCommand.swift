@@ -29,20 +29,20 @@ struct SuggestCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try database.open()
         let r = try store.run(named: runName)
-        let features = try store.features(of: r)
-        let newest = try store.prototypes(run: runName).first.map { "\($0.id)" }
-        guard let argument = prototype ?? newest else {
+        let recorded = try store.prototypes(run: runName)
+        guard prototype != nil || !recorded.isEmpty else {
             throw ValidationError("run '\(runName)' has no recorded prototype; pass --prototype ID|FILE.npy (normlab prototype records one)")
         }
-        let proto = try ResolvedPrototype(argument, store: store, run: runName)
+        let e = try EvaluatedRun.resolve(run: r, features: try store.features(of: r), catalog: store,
+                                         prototypes: prototype.map { EvaluatedRun.Prototypes.arguments([$0]) } ?? .newest(orLabelMean: false), images: .from(fromIndex))
+        let proto = e.prototypes[0]
         guard proto.vector.count == r.channels else {
             throw ValidationError("\(proto.label) has \(proto.vector.count) channels, run '\(runName)' has \(r.channels)")
         }
         _ = try Detection.parseThresholds("\(at)")
-        let sims = try Detection.similarities(features: features, prototype: proto.vector, from: fromIndex)
-        let found = Detection.suggestions(similarities: sims, from: fromIndex, width: r.width, height: r.height, threshold: at, unit: unit)
-        let set = try await store.createSuggestionSet(run: runName, prototypeID: proto.record?.id, prototypeFile: proto.record == nil ? argument : nil,
-                                                      threshold: at, unit: unit.rawValue, suggestions: found)
+        let found = Detection.suggestions(try e.score()[0], threshold: at, unit: unit)
+        let set = try await store.createSuggestionSet(run: runName, prototypeID: proto.record?.id, prototypeFile: proto.record == nil ? proto.file : nil,
+                                                      threshold: at, unit: unit, suggestions: found)
         note("suggestion set \(set.id) of run '\(runName)' (\(proto.label), > \(at), \(unit.rawValue) unit, images \(fromIndex)..<\(r.imageCount)): "
              + "\(set.total) suggestions, \(set.pending) to review, \(set.labelled) already labelled, \(set.rejected) rejected earlier")
         print(set.id)
