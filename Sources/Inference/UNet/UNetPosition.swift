@@ -99,9 +99,10 @@ extension UNetConfig {
     /// Every layer output in execution order (no block-level positions).
     public var layerPositions: [UNetPosition] { layout.layerPositions }
 
-    /// The layer list of the paper's experiments (`sd15_all_blocks` in its run_experiments.py and
-    /// plot.py; 45 layers for SD-1.5/SD-2.1/SD-Turbo): `layerPositions` without the last resnet of an
-    /// up block that has no attentions, which that list leaves out (`up_blocks[0].resnets[2]`).
+    /// The layer list of the paper's experiments and figure (45 layers for SD-1.5/SD-2.1/SD-Turbo; its
+    /// copy is `paper_layers` in Tests/InferenceTests/Fixtures/layers/layers.json): `layerPositions`
+    /// without the last resnet of an up block that has no attentions, which that list leaves out
+    /// (`up_blocks[0].resnets[2]`).
     public var paperLayerPositions: [UNetPosition] {
         let plainUp = Set(upBlocks.indices.filter { upBlocks[$0] == .plain })
         return layerPositions.filter { p in
