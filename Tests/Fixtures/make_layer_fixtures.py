@@ -18,6 +18,8 @@ import os
 import torch
 from diffusers import UNet2DConditionModel
 
+from make_unet_fixtures import positions  # every hookable position name -> module
+
 DIR = os.path.join(os.path.dirname(__file__), "..", "InferenceTests", "Fixtures", "layers")
 LATENTS = [(64, 64), (60, 80)]
 
@@ -43,21 +45,6 @@ PAPER_BLOCKS = {
                      'up_blocks[3].attentions[1]', 'up_blocks[3].resnets[2]', 'up_blocks[3].attentions[2]'],
     'conv_out': ['conv_out'],
 }
-
-
-def positions(unet):
-    """Every hookable position: name -> module."""
-    out = {"conv_in": unet.conv_in, "mid_block": unet.mid_block, "conv_out": unet.conv_out}
-    for kind, blocks in (("down_blocks", unet.down_blocks), ("up_blocks", unet.up_blocks)):
-        for i, block in enumerate(blocks):
-            out[f"{kind}[{i}]"] = block
-            for part in ("resnets", "attentions", "downsamplers", "upsamplers"):
-                for j, m in enumerate(getattr(block, part, None) or []):
-                    out[f"{kind}[{i}].{part}[{j}]"] = m
-    for part in ("resnets", "attentions"):
-        for j, m in enumerate(getattr(unet.mid_block, part)):
-            out[f"mid_block.{part}[{j}]"] = m
-    return out
 
 
 def record(config, h, w):
