@@ -73,11 +73,14 @@ let package = Package(
         // Mean anomaly tokens, the cosine scorer, threshold sweeps and run reports; no database.
         .target(name: "Detector", dependencies: ["Domain", "CBLAS", "CKernels", "FeatureStore", "NPYFormat", "Charts"], swiftSettings: numericFlags),
 
+        // Datasets through the pipeline into the feature store: batching, resume, typed run metadata.
+        .target(name: "Extraction", dependencies: ["Inference", "FeatureStore", "LabelStore", "ImageIO"], swiftSettings: numericFlags),
+
         // Command-line entry point.
         .executableTarget(
             name: "normlab",
             dependencies: [
-                "Inference", "NPYFormat", "FeatureStore", "Domain", "LabelStore", "LabelServer", "ImageIO", "Detector", "Charts", "CKernels",
+                "Inference", "Extraction", "NPYFormat", "FeatureStore", "Domain", "LabelStore", "LabelServer", "ImageIO", "Detector", "Charts", "CKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -86,7 +89,7 @@ let package = Package(
         .testTarget(name: "NPYFormatTests", dependencies: ["NPYFormat"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InferenceTests",
-            dependencies: ["Inference", "SafeTensors", "NPYFormat", "LabelStore"],
+            dependencies: ["Inference", "Extraction", "SafeTensors", "NPYFormat", "LabelStore"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),

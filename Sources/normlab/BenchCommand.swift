@@ -49,7 +49,7 @@ struct UNetBench: ParsableCommand {
         let buildStart = Date()
         let unet = try UNet(config: cfg, weights: RandomWeights(seed: 0))
         let buildSeconds = Date().timeIntervalSince(buildStart)
-        let wanted = try parsePositions(positions, config: cfg)
+        let wanted = try parsePositions(positions, model: unet)
         let random = RandomWeights(seed: 1)
         let latent = Tensor(shape: [1, cfg.inChannels, latentSize, latentSize],
                             data: try random.floats("latent", shape: [1, cfg.inChannels, latentSize, latentSize]))
@@ -143,7 +143,7 @@ struct PipelineBench: ParsableCommand {
         let ucfg = try UNetConfig(contentsOf: unetConfig)
         let unet = try UNet(config: ucfg, weights: RandomWeights(seed: 0))
         let vae = try VAEEncoder(config: .init(contentsOf: vaeConfig), weights: RandomWeights(seed: 2))
-        let wanted = try parsePositions(positions, config: ucfg)
+        let wanted = try parsePositions(positions, model: unet)
         let random = RandomWeights(seed: 1)
         let n = imageSize
         let image = Tensor(shape: [1, 3, n, n], data: try random.floats("image", shape: [1, 3, n, n]).map { 0.5 + 0.5 * $0 })

@@ -1,5 +1,5 @@
 import ArgumentParser
-import FeatureStore
+import Extraction
 import Foundation
 import ImageIO
 import Inference
@@ -44,7 +44,7 @@ struct ExtractCommand: AsyncParsableCommand {
     @Option(help: "Images per batch (sdhelper's default is 20).")
     var batchSize = 20
 
-    @OptionGroup var preparation: ImagePreparation
+    @OptionGroup var preparation: PreparationOptions
     @OptionGroup var reference: ReferenceOptions
 
     @Option(help: .hidden)
@@ -54,44 +54,51 @@ struct ExtractCommand: AsyncParsableCommand {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         keepFreedMemoryForReuse()
         let store = try database.open()
-        let ds = try store.dataset(named: dataset)
-        let files = try store.imageFiles(dataset: ds.id)
-        guard let root = ds.root, !files.contains(where: { $0 == nil }) else {
-            throw ValidationError("dataset '\(dataset)' has no image files (it was created by a feature import); register images with `normlab dataset add`")
-        }
-        let paths = files.map { store.resolve(root) + "/" + $0! }
+        let paths = try Extractor.imagePaths(store: store, dataset: dataset)
         let options = try reference.options()
         let pipeline = try StableDiffusionPipeline(modelDirectory: model, roundWeightsToFP16: !reference.exactWeights)
-        let wanted = try parsePositions(positions, config: pipeline.unet.config)
-        let baseName = run ?? "\(dataset)-t\(options.timestep)-s\(options.seed)"
-        let first = try loadImage(paths[0], preparation.prepare)
-        guard first.width % 8 == 0, first.height % 8 == 0 else {
-            throw ValidationError("\(paths[0]) is \(first.width)×\(first.height) after preparation; sides must be multiples of 8 (use --resize N)")
-        }
-        let plan = ExtractionPlan(store: store, pipeline: pipeline, paths: paths, positions: wanted, runBase: baseName,
-                                  dataset: dataset, metadata: try metadata(model: model, pipeline: pipeline, options: options),
-                                  imageSize: (first.width, first.height))
+        let wanted = try parsePositions(positions, model: pipeline.unet)
+        let hashing = Date()
+        let settings = try ExtractionSettings(model: model, pipeline: pipeline, options: options, prompt: reference.prompt,
+                                              batchSize: batchSize, exactWeights: reference.exactWeights, preparation: preparation.preparation)
+        let seconds = Date().timeIntervalSince(hashing)
+        if seconds > 1 { note(String(format: "hashed the model weights (SHA-256) in %.1f s", seconds)) }
+        let extractor = try Extractor(store: store, pipeline: pipeline, dataset: dataset, paths: paths, positions: wanted,
+                                      runBase: run ?? "\(dataset)-t\(options.timestep)-s\(options.seed)", settings: settings)
         let embedding = try pipeline.promptEmbedding(reference.prompt)
         Interrupt.install()
-        let finished = try await plan.execute(batchSize: batchSize, embedding: embedding, options: options,
-                                              prepare: preparation.prepare, throttleMs: throttleMs)
+        let finished = try await extractor.run(prompt: embedding, progress: ExtractProgressPrinter(throttleMs: throttleMs),
+                                               shouldStop: { Interrupt.requested.load(ordering: .relaxed) })
         if !finished {
             note("interrupted: finished batches are saved; run the same command again to continue")
             throw ExitCode(130)
         }
     }
+}
 
-    private func metadata(model: String, pipeline: StableDiffusionPipeline, options: StableDiffusionPipeline.Options) throws -> [String: String] {
-        return [
-            "model": URL(fileURLWithPath: model).standardizedFileURL.path,
-            "unet_weights": pipeline.weightFiles["unet"] ?? "",
-            "weights_sha256": try weightsSHA256(pipeline.weightFiles),
-            "timestep": "\(options.timestep)", "seed": "\(options.seed)", "prompt": reference.prompt,
-            "batch_size": "\(batchSize)", "pixel_range": options.pixelRange.rawValue, "latent": options.latent.rawValue,
-            "weights": reference.exactWeights ? "as stored" : "rounded to float16 (sdhelper)",
-            "preprocessing": (preparation.centerCrop ? "center-crop, " : "") + (preparation.resize.map { "resize \($0) bicubic" } ?? "native size"),
-            "normlab_version": normlabVersion,
-        ]
+/// Prints an extraction's progress to standard error: a bar on a terminal, log lines otherwise.
+final class ExtractProgressPrinter: ExtractionProgress {
+    private var bar: ProgressReporter?
+    /// Hidden test option: a pause after every batch, so that a test can stop the extraction mid-run.
+    private let throttleMs: Int
+
+    init(throttleMs: Int) { self.throttleMs = throttleMs }
+
+    func resuming(run: String, done: Int, total: Int) {
+        note("resuming run '\(run)': \(done) of \(total) images already done")
+    }
+
+    func started(total: Int, done: Int) { bar = ProgressReporter(total: total, done: done, label: "extract") }
+
+    func finished(batch: Range<Int>) {
+        if throttleMs > 0 { usleep(UInt32(throttleMs) * 1000) }
+        bar?.advance(by: batch.count)
+    }
+
+    func ended() { bar?.finish() }
+
+    func registered(_ run: Run, at position: UNetPosition) {
+        note("run '\(run.name)': \(run.imageCount) images, \(run.channels)×\(run.height)×\(run.width) at \(position)")
     }
 }
 
@@ -108,16 +115,4 @@ enum Interrupt {
         signal(SIGINT) { _ in Interrupt.requested.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in Interrupt.requested.store(true, ordering: .relaxed) }
     }
-}
-
-/// SHA-256 of every weight file the pipeline loaded, as "unet:<hex> vae:<hex> text_encoder:<hex>"
-/// (the run's model identity: the same folder name can hold other weights).
-func weightsSHA256(_ files: [String: String]) throws -> String {
-    let started = Date()
-    let parts = try ["unet", "vae", "text_encoder"].compactMap { part in
-        try files[part].map { "\(part):\(try WeightHash.sha256(file: $0))" }
-    }
-    let seconds = Date().timeIntervalSince(started)
-    if seconds > 1 { note(String(format: "hashed the model weights (SHA-256) in %.1f s", seconds)) }
-    return parts.joined(separator: " ")
 }

@@ -1,22 +1,18 @@
 import ArgumentParser
+import Extraction
 import Foundation
-import ImageIO
 import Inference
 import NPYFormat
 
 /// Shared image preparation options of `represent` and `extract`.
-struct ImagePreparation: ParsableArguments {
+struct PreparationOptions: ParsableArguments {
     @Option(help: "Resize to N×N with Pillow's bicubic filter (sdhelper's `resize`). Default: native size (sides must be multiples of 8).")
     var resize: Int?
 
     @Flag(help: "First crop to the centred square of the paper's dataset script.")
     var centerCrop = false
 
-    func prepare(_ image: Image8) -> Image8 {
-        var img = centerCrop ? image.centerSquare() : image
-        if let resize { img = PillowResize.bicubic(img, width: resize, height: resize) }
-        return img
-    }
+    var preparation: ImagePreparation { ImagePreparation(centerCrop: centerCrop, resize: resize) }
 }
 
 /// Shared numerics options of `represent` and `extract`.
@@ -78,7 +74,7 @@ struct RepresentCommand: ParsableCommand {
     @Option(help: "A PNG or JPEG image.")
     var image: String
 
-    @OptionGroup var preparation: ImagePreparation
+    @OptionGroup var preparation: PreparationOptions
     @OptionGroup var reference: ReferenceOptions
 
     @Option(help: "Comma-separated positions, e.g. up_blocks[1],mid_block.")
@@ -91,15 +87,16 @@ struct RepresentCommand: ParsableCommand {
         keepFreedMemoryForReuse()
         let options = try reference.options()
         let pipeline = try StableDiffusionPipeline(modelDirectory: model, roundWeightsToFP16: !reference.exactWeights)
-        let wanted = try parsePositions(positions, config: pipeline.unet.config)
-        let img = try loadImage(image, preparation.prepare)
+        let wanted = try parsePositions(positions, model: pipeline.unet)
+        let img = try preparation.preparation.load(image)
         let outputs = try pipeline.represent([img], positions: wanted, prompt: try pipeline.promptEmbedding(reference.prompt), options: options)
         try writePositions(outputs, order: wanted, to: out)
     }
 }
 
-func parsePositions(_ list: String, config: UNetConfig) throws -> [UNetPosition] {
-    let wanted = try list.split(separator: ",").map { try UNetPosition(String($0).trimmingCharacters(in: .whitespaces), config: config) }
+/// The `--positions` list of a model, in the given order.
+func parsePositions<M: RepresentationModel>(_ list: String, model: M) throws -> [M.Position] {
+    let wanted = try model.positions(list: list)
     guard !wanted.isEmpty else { throw ValidationError("--positions is empty") }
     return wanted
 }

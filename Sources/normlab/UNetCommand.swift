@@ -41,7 +41,7 @@ struct UNetCommand: ParsableCommand {
     func run() throws {
         keepFreedMemoryForReuse()
         let unet = try UNet(modelDirectory: model)
-        let wanted = try parsePositions(positions, config: unet.config)
+        let wanted = try parsePositions(positions, model: unet)
         let x = try loadTensor(latent, rank: 4, what: "latent")
         let ctx = try loadTensor(context, rank: 3, what: "context")
         let outputs = try unet(x, timestep: timestep, context: ctx, positions: wanted)

@@ -5,7 +5,7 @@ import LabelStore
 
 /// The report's detection curve is the detect curve: `normlab report` and `normlab detect` on the same
 /// run, prototype, thresholds and evaluated images print the same TP/FP/FN, and both equal the NumPy
-/// reference curve of the fixture (Tests/Fixtures/make_detect_fixtures.py).
+/// reference curve of the fixture (Tests/FixtureGenerators/make_detect_fixtures.py).
 @Suite struct ReportCurveTests {
     /// (tp, fp, fn) rows of the report.txt curve table (the lines between its header and "best F1").
     static func reportCounts(_ text: String) -> [[Int]] {

@@ -20,11 +20,12 @@ struct ResnetBlock: Sendable {
         self.outputScale = outputScale
     }
 
-    /// `activatedEmbedding` is SiLU(emb), (B × timeDim), shared by every resnet of the U-Net.
+    /// `x` [N, C_in, H, W] → [N, C_out, H, W]. `activatedEmbedding` is SiLU(emb) [N, T], shared by
+    /// every resnet of the U-Net.
     func callAsFunction(_ x: Tensor, activatedEmbedding: Tensor?) -> Tensor {
-        var h = conv1(x, normalizedBy: norm1, silu: true)
+        var h = conv1(x, normalizedBy: norm1, silu: true)  // [N, C_out, H, W]
         if let timeProjection, let activatedEmbedding {
-            let t = timeProjection(activatedEmbedding)  // (B × C)
+            let t = timeProjection(activatedEmbedding)  // [N, C_out], added at every pixel
             let pixels = h.height * h.width
             let (batch, channels) = (h.batch, h.channels)
             h.data.withUnsafeMutableBufferPointer { hb in
@@ -37,8 +38,8 @@ struct ResnetBlock: Sendable {
                 }
             }
         }
-        h = conv2(h, normalizedBy: norm2, silu: true)
-        let s = shortcut.map { $0(x) } ?? x
+        h = conv2(h, normalizedBy: norm2, silu: true)  // [N, C_out, H, W]
+        let s = shortcut.map { $0(x) } ?? x  // [N, C_out, H, W]
         addInPlace(&h, s)
         if outputScale != 1 {
             let inv = outputScale

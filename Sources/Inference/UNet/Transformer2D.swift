@@ -25,10 +25,11 @@ struct Transformer2D: Sendable {
         }
     }
 
+    /// `x` [N, C, H, W], `context` [N, T, D] → [N, C, H, W].
     func callAsFunction(_ x: Tensor, context: Tensor) -> Tensor {
-        var h = projIn(imageToTokens(norm(x)))
-        for block in blocks { h = block(h, context: context) }
-        var out = tokensToImage(projOut(h), height: x.height, width: x.width)
+        var h = projIn(imageToTokens(norm(x)))  // [N, H·W, C]
+        for block in blocks { h = block(h, context: context) }  // [N, H·W, C]
+        var out = tokensToImage(projOut(h), height: x.height, width: x.width)  // [N, C, H, W]
         addInPlace(&out, x)
         return out
     }
@@ -60,11 +61,12 @@ struct TransformerBlock: Sendable {
             output: try w.linear("\(prefix).ff.net.2", in: 4 * dim, out: dim))
     }
 
+    /// `x` [N, L, C] tokens, `context` [N, T, D] → [N, L, C].
     func callAsFunction(_ x: Tensor, context: Tensor) -> Tensor {
         var h = x
-        addInPlace(&h, attn1(norm1(h)))
-        addInPlace(&h, attn2(norm2(h), context: context))
-        addInPlace(&h, ff(norm3(h)))
+        addInPlace(&h, attn1(norm1(h)))  // self-attention over the L tokens
+        addInPlace(&h, attn2(norm2(h), context: context))  // cross-attention to the T text tokens
+        addInPlace(&h, ff(norm3(h)))  // GEGLU feed-forward, inner width 4·C
         return h
     }
 }
@@ -74,8 +76,9 @@ struct GEGLUFeedForward: Sendable {
     let projection: Linear
     let output: Linear
 
+    /// `x` [N, L, C] → [N, L, C].
     func callAsFunction(_ x: Tensor) -> Tensor {
-        let p = projection(x)
+        let p = projection(x)  // [N, L, 8·C]: a | g, each 4·C
         let inner = projection.outFeatures / 2
         let rows = p.count / projection.outFeatures
         var shape = x.shape

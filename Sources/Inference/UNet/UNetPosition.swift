@@ -1,3 +1,5 @@
+import Foundation
+
 /// A hookable U-Net position, written as in PyTorch module paths with indices in brackets:
 /// `conv_in`, `down_blocks[2]`, `down_blocks[0].attentions[1]`, `mid_block.resnets[0]`, `up_blocks[1]`, `conv_out`.
 /// Its output has the semantics of a PyTorch forward hook on that submodule (tuple → element 0).
@@ -9,6 +11,9 @@ public struct UNetPosition: Hashable, Sendable, CustomStringConvertible, Compara
     public let blockIndex: Int?
     public let part: Part?
     public let partIndex: Int?
+    /// Index of the layer whose output this is in its model's `UNetLayout` (execution order); -1 for
+    /// a position parsed but not yet looked up in a model. Not part of the position's identity.
+    let rank: Int
 
     public var description: String {
         var s = block.rawValue
@@ -17,36 +22,48 @@ public struct UNetPosition: Hashable, Sendable, CustomStringConvertible, Compara
         return s
     }
 
-    /// Execution order: a position earlier in the forward pass sorts first.
-    public static func < (a: UNetPosition, b: UNetPosition) -> Bool { a.order.lexicographicallyPrecedes(b.order) }
-
-    var order: [Int] {
-        let blockRank: [Block: Int] = [.convIn: 0, .down: 1, .mid: 2, .up: 3, .convOut: 4]
-        // A block's own output comes after its parts; resnet j and attention j interleave.
-        let partRank: Int
-        switch part {
-        case .resnets?: partRank = 2 * partIndex!
-        case .attentions?: partRank = 2 * partIndex! + 1
-        case .downsamplers?, .upsamplers?: partRank = 1000
-        case nil: partRank = 1001
-        }
-        return [blockRank[block]!, blockIndex ?? 0, partRank]
+    /// The module's prefix in diffusers' state dict, e.g. `down_blocks.0.attentions.1`.
+    var moduleName: String {
+        description.replacingOccurrences(of: "[", with: ".").replacingOccurrences(of: "]", with: "")
     }
 
-    public init(block: Block, blockIndex: Int? = nil, part: Part? = nil, partIndex: Int? = nil) {
+    /// Execution order within one model: a position earlier in the forward pass sorts first, a block
+    /// after its last layer.
+    public static func < (a: UNetPosition, b: UNetPosition) -> Bool {
+        (a.rank, a.part == nil ? 1 : 0) < (b.rank, b.part == nil ? 1 : 0)
+    }
+
+    public static func == (a: UNetPosition, b: UNetPosition) -> Bool {
+        (a.block, a.blockIndex, a.part, a.partIndex) == (b.block, b.blockIndex, b.part, b.partIndex)
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(block)
+        h.combine(blockIndex)
+        h.combine(part)
+        h.combine(partIndex)
+    }
+
+    init(block: Block, blockIndex: Int? = nil, part: Part? = nil, partIndex: Int? = nil, rank: Int = -1) {
         self.block = block
         self.blockIndex = blockIndex
         self.part = part
         self.partIndex = partIndex
+        self.rank = rank
+    }
+
+    func ranked(_ rank: Int) -> UNetPosition {
+        UNetPosition(block: block, blockIndex: blockIndex, part: part, partIndex: partIndex, rank: rank)
     }
 
     /// Parses a position name and checks that it exists in a U-Net of this config.
     public init(_ text: String, config: UNetConfig) throws {
         let parsed = try Self.parse(text)
-        guard config.allPositions.contains(parsed) else {
-            throw PositionError(message: "position '\(text)' does not exist in this U-Net; valid positions: \(config.allPositions.map(\.description).joined(separator: ", "))")
+        let all = config.allPositions
+        guard let known = all.first(where: { $0 == parsed }) else {
+            throw PositionError(message: "position '\(text)' does not exist in this U-Net; valid positions: \(all.map(\.description).joined(separator: ", "))")
         }
-        self = parsed
+        self = known
     }
 
     static func parse(_ text: String) throws -> UNetPosition {
@@ -73,53 +90,28 @@ public struct PositionError: Error, CustomStringConvertible {
 }
 
 extension UNetConfig {
-    /// Every position a U-Net of this config has, in execution order.
-    public var allPositions: [UNetPosition] {
-        var out = [UNetPosition(block: .convIn)]
-        let n = blockOutChannels.count
-        for i in 0..<n {
-            for j in 0..<layersPerBlock {
-                out.append(.init(block: .down, blockIndex: i, part: .resnets, partIndex: j))
-                if downBlocks[i] == .crossAttn { out.append(.init(block: .down, blockIndex: i, part: .attentions, partIndex: j)) }
-            }
-            if i < n - 1 { out.append(.init(block: .down, blockIndex: i, part: .downsamplers, partIndex: 0)) }
-            out.append(.init(block: .down, blockIndex: i))
-        }
-        out += [.init(block: .mid, part: .resnets, partIndex: 0), .init(block: .mid, part: .attentions, partIndex: 0),
-                .init(block: .mid, part: .resnets, partIndex: 1), .init(block: .mid)]
-        for i in 0..<n {
-            for j in 0...layersPerBlock {
-                out.append(.init(block: .up, blockIndex: i, part: .resnets, partIndex: j))
-                if upBlocks[i] == .crossAttn { out.append(.init(block: .up, blockIndex: i, part: .attentions, partIndex: j)) }
-            }
-            if i < n - 1 { out.append(.init(block: .up, blockIndex: i, part: .upsamplers, partIndex: 0)) }
-            out.append(.init(block: .up, blockIndex: i))
-        }
-        out.append(.init(block: .convOut))
-        return out
-    }
-}
+    /// The U-Net's layers in execution order (the one description of its topology).
+    public var layout: UNetLayout { UNetLayout(self) }
 
-extension UNetConfig {
+    /// Every position a U-Net of this config has, layers and blocks, in execution order.
+    public var allPositions: [UNetPosition] { layout.allPositions }
+
+    /// Every layer output in execution order (no block-level positions).
+    public var layerPositions: [UNetPosition] { layout.layerPositions }
+
+    /// The layer list of the paper's experiments and figure (45 layers for SD-1.5/SD-2.1/SD-Turbo; its
+    /// copy is `paper_layers` in Tests/InferenceTests/Fixtures/layers/layers.json): `layerPositions`
+    /// without the last resnet of an up block that has no attentions, which that list leaves out
+    /// (`up_blocks[0].resnets[2]`).
+    public var paperLayerPositions: [UNetPosition] {
+        let plainUp = Set(upBlocks.indices.filter { upBlocks[$0] == .plain })
+        return layerPositions.filter { p in
+            !(p.block == .up && p.part == .resnets && p.partIndex == layersPerBlock && plainUp.contains(p.blockIndex!))
+        }
+    }
+
     /// (C, H, W) of a position's output for a latent of h×w, without running the network.
     public func outputShape(of p: UNetPosition, latentHeight h: Int, latentWidth w: Int) -> [Int] {
-        let n = blockOutChannels.count
-        // Spatial size entering down block i (sizes[n-1] is the bottom); stride-2 3×3 convolutions.
-        var sizes = [(h, w)]
-        for _ in 1..<n {
-            let (a, b) = sizes.last!
-            sizes.append(downsamplePadding == 0 ? ((a - 2) / 2 + 1, (b - 2) / 2 + 1) : ((a - 1) / 2 + 1, (b - 1) / 2 + 1))
-        }
-        let reversed = Array(blockOutChannels.reversed())
-        func shape(_ c: Int, _ s: (Int, Int)) -> [Int] { [c, s.0, s.1] }
-        switch (p.block, p.part) {
-        case (.convIn, _): return shape(blockOutChannels[0], sizes[0])
-        case (.convOut, _): return shape(outChannels, sizes[0])
-        case (.mid, _): return shape(blockOutChannels[n - 1], sizes[n - 1])
-        case (.down, .resnets?), (.down, .attentions?): return shape(blockOutChannels[p.blockIndex!], sizes[p.blockIndex!])
-        case (.down, _): return shape(blockOutChannels[p.blockIndex!], sizes[min(p.blockIndex! + 1, n - 1)])
-        case (.up, .resnets?), (.up, .attentions?): return shape(reversed[p.blockIndex!], sizes[n - 1 - p.blockIndex!])
-        case (.up, _): return shape(reversed[p.blockIndex!], sizes[max(n - 2 - p.blockIndex!, 0)])
-        }
+        layout.outputShapes(latentHeight: h, latentWidth: w, channels: inChannels)[p]!
     }
 }
