@@ -38,7 +38,7 @@ extension LabelStore {
     @discardableResult
     public func addAnnotation(run name: String, image: Int, x: Int, y: Int, kind: AnnotationKind,
                               source: AnnotationSource = .manual, by actor: Actor) async throws -> (Annotation, created: Bool) {
-        try await pool.write { db in
+        try await interactiveWrite { db in
             let run = try Self.run(db, named: name)
             try Self.checkAnnotation(run, image: image, x: x, y: y, kind: kind)
             let created = try Self.insert(db, run: run.id, LabelRow(image: image, x: x, y: y), kind: kind, source: source, actor: actor)
@@ -68,7 +68,7 @@ extension LabelStore {
     /// so a toggle sent twice by two browsers ends in the same state).
     @discardableResult
     public func removeAnnotation(run name: String, image: Int, x: Int, y: Int, kind: AnnotationKind, by actor: Actor) async throws -> Bool {
-        try await pool.write { db in
+        try await interactiveWrite { db in
             let run = try Self.run(db, named: name)
             try Self.checkAnnotation(run, image: image, x: x, y: y, kind: kind)
             try db.execute(sql: "DELETE FROM annotations WHERE run_id = ? AND image_index = ? AND x = ? AND y = ? AND kind = ?",
@@ -82,7 +82,7 @@ extension LabelStore {
 
     /// Marks an image reviewed ("looked at") or not.
     public func setReviewed(run name: String, image: Int, reviewed: Bool, by actor: Actor) async throws {
-        try await pool.write { db in
+        try await interactiveWrite { db in
             let run = try Self.run(db, named: name)
             try Self.setReviewed(db, run: run, image: image, reviewed: reviewed, source: .manual, actor: actor)
         }
