@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        // Graceful shutdown of the labeling server (Hummingbird runs as a service).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         // WebSocket client for the browser test's DevTools-protocol connection to chromium.
         .package(url: "https://github.com/hummingbird-project/swift-websocket", from: "1.6.2"),
     ],
@@ -64,6 +66,7 @@ let package = Package(
                 "Domain", "LabelStore", "FeatureStore", "ImageIO", "Detector", "Charts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 

@@ -23,20 +23,36 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
 }
 
 /// Turns every error into a JSON error response, so clients always get a body naming the problem.
-struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+struct ErrorMiddleware: RouterMiddleware {
+    func handle(_ request: Request, context: LabelContext, next: (Request, LabelContext) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch is NIOTooManyBytesError {
+            return try Self.tooLargeThenClose(request, context)
         } catch {
             throw Self.apiError(error, request: request)
         }
+    }
+
+    /// 413 with `Connection: close`, then the connection is closed (RFC 9112, 9.6): the rest of the
+    /// body stays unread, so a client that sends all of it before reading gets the answer or a reset
+    /// at once instead of waiting for a server that has stopped reading.
+    static func tooLargeThenClose(_ request: Request, _ context: LabelContext) throws -> Response {
+        var response = try APIError(.contentTooLarge, "request body too large").response(from: request, context: context)
+        response.headers[.connection] = "close"
+        let json = response.body
+        let channel = context.channel
+        response.body = ResponseBody(contentLength: json.contentLength) { writer in
+            try await json.write(writer)
+            channel.close(promise: nil)
+        }
+        return response
     }
 
     static func apiError(_ error: any Error, request: Request) -> APIError {
         switch error {
         case let e as APIError: return e
         case let e as LabelStoreError: return APIError(status(e), e.description)
-        case is NIOTooManyBytesError: return APIError(.contentTooLarge, "request body too large")
         case let e as HTTPError where e.status == .notFound:
             return APIError(.notFound, "no such route or file: \(request.method) \(request.uri.path)")
         case let e as HTTPError: return APIError(e.status, e.body ?? e.status.reasonPhrase)

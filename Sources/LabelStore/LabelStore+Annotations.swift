@@ -8,17 +8,18 @@ extension LabelStore {
         try pool.read { db in
             let run = try Self.run(db, named: name)
             try Self.checkImage(run, image)
-            let sql = """
-                SELECT image_index, x, y, kind, annotator, source, created_at, updated_at FROM annotations
-                WHERE run_id = ? AND image_index = ? ORDER BY kind, y, x
-                """
+            let sql = "SELECT \(Self.annotationColumns) FROM annotations WHERE run_id = ? AND image_index = ? ORDER BY kind, y, x"
             return try Row.fetchAll(db, sql: sql, arguments: [run.id, image]).map(Self.annotation)
         }
     }
 
+    /// The columns `annotation(_:)` reads, for every query that returns annotations.
+    static let annotationColumns = "image_index, x, y, kind, annotator, source, created_at, updated_at"
+
     static func annotation(_ row: Row) -> Annotation {
-        Annotation(imageIndex: row[0], x: row[1], y: row[2], kind: AnnotationKind(rawValue: row[3]) ?? .patch2x2,
-                   annotator: row[4], source: AnnotationSource(rawValue: row[5]) ?? .manual, createdAt: row[6], updatedAt: row[7])
+        Annotation(imageIndex: row["image_index"], x: row["x"], y: row["y"], kind: AnnotationKind(rawValue: row["kind"]) ?? .patch2x2,
+                   annotator: row["annotator"], source: AnnotationSource(rawValue: row["source"]) ?? .manual,
+                   createdAt: row["created_at"], updatedAt: row["updated_at"])
     }
 
     static func checkImage(_ run: Run, _ image: Int) throws {
@@ -38,14 +39,11 @@ extension LabelStore {
     @discardableResult
     public func addAnnotation(run name: String, image: Int, x: Int, y: Int, kind: AnnotationKind,
                               source: AnnotationSource = .manual, by actor: Actor) async throws -> (Annotation, created: Bool) {
-        try await pool.write { db in
+        try await interactiveWrite { db in
             let run = try Self.run(db, named: name)
             try Self.checkAnnotation(run, image: image, x: x, y: y, kind: kind)
             let created = try Self.insert(db, run: run.id, LabelRow(image: image, x: x, y: y), kind: kind, source: source, actor: actor)
-            let sql = """
-                SELECT image_index, x, y, kind, annotator, source, created_at, updated_at FROM annotations
-                WHERE run_id = ? AND image_index = ? AND x = ? AND y = ? AND kind = ?
-                """
+            let sql = "SELECT \(Self.annotationColumns) FROM annotations WHERE run_id = ? AND image_index = ? AND x = ? AND y = ? AND kind = ?"
             let row = try Row.fetchOne(db, sql: sql, arguments: [run.id, image, x, y, kind.rawValue])!
             return (Self.annotation(row), created)
         }
@@ -68,7 +66,7 @@ extension LabelStore {
     /// so a toggle sent twice by two browsers ends in the same state).
     @discardableResult
     public func removeAnnotation(run name: String, image: Int, x: Int, y: Int, kind: AnnotationKind, by actor: Actor) async throws -> Bool {
-        try await pool.write { db in
+        try await interactiveWrite { db in
             let run = try Self.run(db, named: name)
             try Self.checkAnnotation(run, image: image, x: x, y: y, kind: kind)
             try db.execute(sql: "DELETE FROM annotations WHERE run_id = ? AND image_index = ? AND x = ? AND y = ? AND kind = ?",
@@ -82,7 +80,7 @@ extension LabelStore {
 
     /// Marks an image reviewed ("looked at") or not.
     public func setReviewed(run name: String, image: Int, reviewed: Bool, by actor: Actor) async throws {
-        try await pool.write { db in
+        try await interactiveWrite { db in
             let run = try Self.run(db, named: name)
             try Self.setReviewed(db, run: run, image: image, reviewed: reviewed, source: .manual, actor: actor)
         }

@@ -119,7 +119,7 @@ extension LabelStore {
     @discardableResult
     public func decideSuggestion(set id: Int64, image: Int, x: Int, y: Int, kind: AnnotationKind, accept: Bool,
                                  by actor: Actor) async throws -> Suggestion {
-        try await pool.write { db in
+        try await interactiveWrite { db in
             let set = try Self.requireSet(db, id)
             let run = try Self.run(db, named: set.run)
             try Self.checkAnnotation(run, image: image, x: x, y: y, kind: kind)
@@ -155,7 +155,7 @@ extension LabelStore {
     /// Takes a decision back (the labeler's undo): the place is pending again; an accepted one loses the
     /// annotation it created if that annotation still has source `accepted-suggestion`.
     public func undoSuggestionDecision(set id: Int64, image: Int, x: Int, y: Int, kind: AnnotationKind, by actor: Actor) async throws {
-        try await pool.write { db in
+        try await interactiveWrite { db in
             let set = try Self.requireSet(db, id)
             let run = try Self.run(db, named: set.run)
             try Self.checkAnnotation(run, image: image, x: x, y: y, kind: kind)

@@ -7,12 +7,32 @@ import GRDB
 public struct LabelStore: Sendable {
     /// Path of the SQLite file.
     public let path: String
-    let pool: DatabasePool
+    /// The database: a `DatabasePool` on the file, or the writer given to `init(writer:path:)`.
+    let pool: any DatabaseWriter
+    /// How annotation, review and suggestion writes are committed.
+    public let commitMode: CommitMode
+    let committer: GroupCommitter
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     /// A database carrying a migration this version does not know is refused, untouched.
-    public init(path: String) throws {
+    public init(path: String, commitMode: CommitMode = .grouped) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        try self.init(writer: DatabasePool(path: path, configuration: Self.configuration), path: path, commitMode: commitMode)
+    }
+
+    /// A store on `writer` (for example an in-memory `DatabaseQueue(configuration: LabelStore.configuration)`),
+    /// migrated on opening; `path` is where the database file would be: feature folders are resolved beside it.
+    public init(writer: any DatabaseWriter, path: String, commitMode: CommitMode = .grouped) throws {
         self.path = path
+        self.commitMode = commitMode
+        pool = writer
+        committer = GroupCommitter(writer: writer)
+        try Self.migrate(writer, path: path)
+    }
+
+    /// The connection settings every store uses.
+    public static var configuration: Configuration {
         var config = Configuration()
         config.foreignKeysEnabled = true
         // Concurrent CLI commands and the server may share the file: wait for locks, do not fail.
@@ -22,10 +42,21 @@ public struct LabelStore: Sendable {
             // the process and of the machine (NORMAL would only survive the former).
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
-        let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-        pool = try DatabasePool(path: path, configuration: config)
-        try Self.migrate(pool, path: path)
+        return config
+    }
+
+    /// A small interactive write (one annotation, review or suggestion decision), committed as
+    /// `commitMode` says; it returns once the write is durable, and a failing write fails alone.
+    func interactiveWrite<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        switch commitMode {
+        case .eachWrite: try await pool.write(body)
+        case .grouped: try await committer.write(body)
+        }
+    }
+
+    /// Grouped writes and the commits that held them, since this store was opened.
+    public func groupCommitCounts() async -> (writes: Int, commits: Int) {
+        await committer.counts
     }
 
     /// Applies the embedded migrations (copies of `migrations/*.sql`) in order.

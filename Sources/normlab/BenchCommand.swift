@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (run them with `swift run -c release normlab bench …`).",
-        subcommands: [UNetBench.self, PipelineBench.self, LabelingBench.self, DetectBench.self])
+        subcommands: [UNetBench.self, PipelineBench.self, LabelingBench.self, SoakBench.self, DetectBench.self])
 }
 
 /// `normlab bench unet`: a full-size U-Net from a config with seeded random weights, timed.

@@ -13,29 +13,46 @@ struct LabelingBench: AsyncParsableCommand {
 
     @Option(help: "Concurrent clients.") var clients = 8
     @Option(help: "Toggles (add or remove) per client.") var toggles = 200
+    @Option(help: "Toggle rounds per commit mode, interleaved (each write its own commit, then grouped, and again).")
+    var rounds = 2
     @Option(help: "Images in the listing run.") var images = 10_000
     @Option(help: "Scratch folder (deleted afterwards).") var folder = NSTemporaryDirectory() + "normlab-bench-labeling"
 
     func run() async throws {
         try? FileManager.default.removeItem(atPath: folder)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let store = try LabelStore(path: folder + "/bench.sqlite")
+        let path = folder + "/bench.sqlite"
+        let store = try LabelStore(path: path)
         try await addRun(store, "grid48", FeatureShape(count: 16, channels: 64, height: 48, width: 48))
         try await addRun(store, "list10k", FeatureShape(count: images, channels: 1, height: 32, width: 32))
         try await labelSome(store, run: "list10k")
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = try LabelServer.makeApplication(store: store, options: ServerOptions(port: 0, webRoot: folder)) { continuation.yield($0) }
-        let server = Task { try await app.run() }
-        var it = ports.makeAsyncIterator()
-        guard let port = await it.next() else { throw ValidationErrorText("server did not start") }
-        print("normlab bench labeling: loopback port \(port), \(ProcessInfo.processInfo.activeProcessorCount) cores")
-        let toggle = try await toggleLatencies(port: port)
-        report("annotation toggle (\(clients) clients × \(toggles), POST/DELETE)", toggle)
+        print("normlab bench labeling: loopback, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        // The same toggles against a server whose store commits each write alone, then one that
+        // groups concurrent writes, interleaved so that both see the same machine load.
+        var toggle: [CommitMode: [Double]] = [:]
+        var shared: (writes: Int, commits: Int) = (0, 0)
+        for _ in 0..<rounds {
+            for mode in [CommitMode.eachWrite, .grouped] {
+                let modeStore = try LabelStore(path: path, commitMode: mode)
+                let server = try await RunningServer.start(store: modeStore, options: ServerOptions(port: 0, webRoot: folder))
+                toggle[mode, default: []] += try await toggleLatencies(port: server.port)
+                try await server.stop()
+                if mode == .grouped {
+                    let c = await modeStore.groupCommitCounts()
+                    shared = (shared.writes + c.writes, shared.commits + c.commits)
+                }
+            }
+        }
+        report("annotation toggle (\(clients) clients × \(toggles) × \(rounds)), a commit per write", toggle[.eachWrite] ?? [])
+        report("annotation toggle (\(clients) clients × \(toggles) × \(rounds)), grouped commits", toggle[.grouped] ?? [])
+        print(String(format: "grouped: %d writes in %d commits (%.2f writes per fsync)", shared.writes, shared.commits,
+                     Double(shared.writes) / Double(max(1, shared.commits))))
+        let server = try await RunningServer.start(store: store, options: ServerOptions(port: 0, webRoot: folder))
+        let port = server.port
         report("48×48 norm.png over HTTP (1 client)", try await sequential(port: port, 300) { "/api/runs/grid48/images/\($0 % 16)/norm.png" })
         report("list \(images)-image run over HTTP (filter=all)", try await sequential(port: port, 30) { _ in "/api/runs/list10k/images" })
         report("GET /api/runs", try await sequential(port: port, 30) { _ in "/api/runs" })
-        server.cancel()
-        _ = await server.result
+        try await server.stop()
     }
 
     private func addRun(_ store: LabelStore, _ name: String, _ shape: FeatureShape) async throws {
@@ -88,7 +105,13 @@ struct LabelingBench: AsyncParsableCommand {
 
     private func report(_ what: String, _ ms: [Double]) {
         let s = ms.sorted()
-        func q(_ p: Double) -> Double { s[min(s.count - 1, Int((Double(s.count) * p).rounded(.up)) - 1)] }
-        print(String(format: "%-58@ n=%5d  median %7.2f ms  p99 %7.2f ms  max %7.2f ms", what as NSString, s.count, q(0.5), q(0.99), s.last ?? 0))
+        print(String(format: "%-66@ n=%5d  median %7.2f ms  p99 %7.2f ms  max %7.2f ms", what as NSString, s.count,
+                     percentile(s, 0.5), percentile(s, 0.99), s.last ?? 0))
     }
+}
+
+/// The nearest-rank percentile of ascending `sorted` (0 when empty).
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return 0 }
+    return sorted[max(0, min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1))]
 }

@@ -131,6 +131,22 @@ import Testing
         }
     }
 
+    /// A client that writes 8 MB before reading gets the 413 (with `Connection: close`) or a reset
+    /// within a second, and the server goes on serving.
+    @Test func oversizedBodyWrittenBeforeReadingIsAnsweredAndClosed() async throws {
+        try await withServer { s in
+            let start = Date()
+            let outcome = try await s.http.postAllThenRead("/api/runs/r/images/1/annotations", bodyBytes: 8 << 20)
+            let seconds = Date().timeIntervalSince(start)
+            #expect(seconds < 1, "took \(seconds) s")
+            if case .reply(let reply) = outcome {
+                #expect(reply.status == 413 && reply.headers["connection"] == "close")
+            }
+            #expect(try await s.http.get("/api/runs").status == 200)
+            #expect(try s.store.labelRows(run: "r").isEmpty)
+        }
+    }
+
     @Test func staticFilesCannotEscapeTheWebFolder() async throws {
         try await withServer { s in
             try "secret".write(toFile: s.folder + "/secret.txt", atomically: true, encoding: .utf8)

@@ -34,17 +34,8 @@ struct RawHTTP: Sendable {
     }
 
     func blockingSend(_ method: String, _ path: String, _ body: [UInt8]) throws -> HTTPReply {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Failure("socket() failed") }
+        let fd = try connected()
         defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw Failure("cannot connect to 127.0.0.1:\(port)") }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         for (k, v) in headers { head += "\(k): \(v)\r\n" }
         if !body.isEmpty { head += "Content-Type: application/json\r\n" }
@@ -56,6 +47,62 @@ struct RawHTTP: Sendable {
             sent += n
         }
         return try Self.parse(readAll(fd))
+    }
+
+    /// How a client that writes a whole request before reading fared: the reply, or a reset.
+    enum SendAllOutcome: Sendable {
+        case reply(HTTPReply)
+        case reset
+    }
+
+    /// A keep-alive POST of `bodyBytes` bytes written completely before anything is read, as
+    /// Python's `urllib` does; socket timeouts of `timeout` seconds keep a stuck exchange bounded.
+    func postAllThenRead(_ path: String, bodyBytes: Int, timeout: Int = 5) async throws -> SendAllOutcome {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try self.blockingPostAllThenRead(path, bodyBytes, timeout) }) }.start()
+        }
+    }
+
+    private func blockingPostAllThenRead(_ path: String, _ bodyBytes: Int, _ timeout: Int) throws -> SendAllOutcome {
+        let fd = try connected()
+        defer { close(fd) }
+        var limit = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        let head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\nContent-Length: \(bodyBytes)\r\n\r\n"
+        let request = Array(head.utf8) + [UInt8](repeating: UInt8(ascii: " "), count: bodyBytes)
+        var sent = 0
+        while sent < request.count {
+            let n = request[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0, errno == ECONNRESET || errno == EPIPE { return .reset }
+            guard n > 0 else { throw Failure("send failed after \(sent) bytes: errno \(errno)") }
+            sent += n
+        }
+        var data: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0, errno == ECONNRESET { return data.isEmpty ? .reset : .reply(try Self.parse(data)) }
+            guard n >= 0 else { throw Failure("recv failed: errno \(errno)") }
+            if n == 0 { return .reply(try Self.parse(data)) }
+            data += buffer[0..<n]
+        }
+    }
+
+    private func connected() throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure("socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let status = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard status == 0 else {
+            close(fd)
+            throw Failure("cannot connect to 127.0.0.1:\(port)")
+        }
+        return fd
     }
 
     private func readAll(_ fd: Int32) -> [UInt8] {

@@ -9,7 +9,7 @@ final class TestServer: @unchecked Sendable {
     let folder: String
     let store: LabelStore
     let http: RawHTTP
-    private let task: Task<Void, any Error>
+    private let server: RunningServer
 
     /// Runs: "r" (5 images, 4 channels, 6 high × 8 wide, norm of token (x, y) of image i planted
     /// larger at (2, 2)), "big" (2 images, 48×48).
@@ -23,24 +23,19 @@ final class TestServer: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: webRoot, withIntermediateDirectories: true)
         try "<h1>labeler</h1>".write(toFile: webRoot + "/index.html", atomically: true, encoding: .utf8)
         let options = ServerOptions(host: "127.0.0.1", port: 0, token: token, webRoot: webRoot, maxBodyBytes: maxBodyBytes)
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = try LabelServer.makeApplication(store: store, options: options) { continuation.yield($0) }
-        let task = Task { try await app.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw Failure("server did not start") }
-        return TestServer(folder: folder, store: store, http: RawHTTP(port: port), task: task)
+        let server = try await RunningServer.start(store: store, options: options)
+        return TestServer(folder: folder, store: store, http: RawHTTP(port: server.port), server: server)
     }
 
-    private init(folder: String, store: LabelStore, http: RawHTTP, task: Task<Void, any Error>) {
+    private init(folder: String, store: LabelStore, http: RawHTTP, server: RunningServer) {
         self.folder = folder
         self.store = store
         self.http = http
-        self.task = task
+        self.server = server
     }
 
     func stop() async {
-        task.cancel()
-        _ = await task.result
+        try? await server.stop()
         try? FileManager.default.removeItem(atPath: folder)
     }
 
