@@ -61,7 +61,7 @@ def measure(a, model, manifest):
     profile = ""
     for rnd in range(a.rounds):
         for rt in runs:
-            quiet = wait_quiet()
+            quiet = wait_quiet(max_wait=a.quiet_wait)
             if rt == "normlab":
                 out_npy = os.path.join(a.work, f"{model}_normlab.npy")
                 res, err = run_json(normlab_cmd(a, model, out_npy, a.profile and rnd == a.rounds - 1))
@@ -113,6 +113,7 @@ def main():
     ap.add_argument("--latent", type=int, default=64)
     ap.add_argument("--image-size", type=int, default=512)
     ap.add_argument("--profile", action="store_true", help="profile normlab in the last round")
+    ap.add_argument("--quiet-wait", type=float, default=120, help="seconds to wait for a quiet machine before each run")
     ap.add_argument("--time-unchecked", action="store_true",
                     help="also time runtimes whose export failed the agreement check (they are reported as such)")
     a = ap.parse_args()

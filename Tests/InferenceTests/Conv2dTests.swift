@@ -118,9 +118,12 @@ import Testing
         let fused = Self.winograd(conv, x, norm: norm), separate = Self.winograd(conv, norm(x, silu: true))
         let c = Compare(fused.data, separate.data)
         #expect(c.maxAbsDiff <= 1e-6 * c.maxAbsRef, "\(c.maxAbsDiff)")
-        let big = Tensor(shape: [1, cin, 64, 64], data: Self.random(cin * 64 * 64, seed: 20))
-        #expect(conv.usesWinograd(height: 64, width: 64))
-        let viaCall = conv(big, normalizedBy: norm, silu: true), direct = Self.winograd(conv, big, norm: norm)
+        let wide = 320  // as many input channels as the path needs at 32×32
+        let wideConv = Conv2d(weight: Self.random(cout * wide * 9, seed: 20), bias: nil, inChannels: wide, outChannels: cout, kernel: 3)
+        let wideNorm = GroupNorm(groups: 32, channels: wide, eps: 1e-6, gamma: Self.random(wide, seed: 21), beta: Self.random(wide, seed: 22))
+        let big = Tensor(shape: [1, wide, 32, 32], data: Self.random(wide * 32 * 32, seed: 23))
+        #expect(wideConv.usesWinograd(height: 32, width: 32) && !wideConv.usesWinograd(height: 16, width: 16))
+        let viaCall = wideConv(big, normalizedBy: wideNorm, silu: true), direct = Self.winograd(wideConv, big, norm: wideNorm)
         #expect(viaCall.data == direct.data)
     }
 }

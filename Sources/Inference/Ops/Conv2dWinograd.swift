@@ -11,8 +11,11 @@ import Foundation
 /// channels for the GEMMs and the output transform, each with single-threaded GEMMs (OpenBLAS's own
 /// threads would spin while the other worker transforms).
 extension Conv2d {
-    /// Smallest image side that takes this path.
-    static let winogradMinSide = Int(ProcessInfo.processInfo.environment["NORMLAB_WINOGRAD_MIN_SIDE"] ?? "") ?? 16
+    /// Where this path wins on the project's 2-core AVX2 machines (`normlab bench conv`, BENCHMARKS.md):
+    /// at least 16×16 tiles and 320 input channels. Below, the GEMMs get too narrow (16² × 1280 channels:
+    /// 114 ms vs 92 ms with im2col) or the transforms dominate (512² × 128 channels: 849 vs 701 ms).
+    static let winogradMinSide = 32
+    static let winogradMinChannels = 320
 
     /// Transformed input + products per band (floats): about 16 MB, within the shared L3.
     static let winogradBandFloats = 4 << 20
@@ -22,6 +25,7 @@ extension Conv2d {
 
     func usesWinograd(height h: Int, width w: Int) -> Bool {
         Self.winogradEnabled && kernel == 3 && stride == 1 && padding == (1, 1, 1, 1) && min(h, w) >= Self.winogradMinSide
+            && inChannels >= Self.winogradMinChannels
     }
 
     func winograd(_ x: UnsafePointer<Float>, height h: Int, width w: Int, into y: UnsafeMutablePointer<Float>,
