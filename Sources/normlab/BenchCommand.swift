@@ -31,20 +31,14 @@ struct UNetBench: ParsableCommand {
     @Option(help: "Text context input (.npy, float32, (1, 77, dim)); default seeded random.") var context: String?
     @Option(help: "Write the output of the first position here (.npy).") var output: String?
     @Option(help: "Timestep.") var timestep: Int = 50
-    @Option(help: "Timed repetitions.") var reps: Int = 3
-    @Option(help: "OpenBLAS threads.") var threads: Int = 2
-    @Flag(help: "Also measure time per op kind (one extra run).") var profile = false
-    @Flag(help: "Print a JSON object as the last line.") var json = false
+    @OptionGroup var options: BenchRunOptions
 
     func run() throws {
-        configureBLASThreads(threads)
-        keepFreedMemoryForReuse()
-        let buildStart = Date()
-        let unet: UNet
-        if let model { unet = try UNet(modelDirectory: model) } else if let config {
-            unet = try UNet(config: UNetConfig(contentsOf: config), weights: RandomWeights(seed: 0))
-        } else { throw ValidationError("give --config or --model") }
-        let buildSeconds = Date().timeIntervalSince(buildStart)
+        let (unet, buildSeconds) = try options.load { () throws -> UNet in
+            if let model { return try UNet(modelDirectory: model) }
+            guard let config else { throw ValidationError("give --config or --model") }
+            return try UNet(config: UNetConfig(contentsOf: config), weights: RandomWeights(seed: 0))
+        }
         let cfg = unet.config
         let wanted = try parsePositions(positions, config: cfg)
         let random = RandomWeights(seed: 1)
@@ -53,15 +47,15 @@ struct UNetBench: ParsableCommand {
             ?? Tensor(shape: latentShape, data: try random.floats("latent", shape: latentShape))
         let ctx = try context.map { try readInputTensor($0, shape: contextShape) }
             ?? Tensor(shape: contextShape, data: try random.floats("context", shape: contextShape))
-        benchLog("normlab bench unet: \(model ?? config ?? ""), latent \(latentSize)², to \(positions), BLAS core \(blasCoreName()), \(threads) threads; built in \(String(format: "%.1f", buildSeconds)) s")
+        benchLog("normlab bench unet: \(model ?? config ?? ""), latent \(latentSize)², to \(positions), BLAS core \(blasCoreName()), \(options.threads) threads; built in \(String(format: "%.1f", buildSeconds)) s")
         var last: [UNetPosition: Tensor] = [:]
-        let result = try BenchTiming(reps: reps, profile: profile).run {
+        let result = try options.timing.run {
             last = try unet(latent, timestep: timestep, context: ctx, positions: wanted)
         }
         try writeOutputTensor(last[wanted[0]]!, to: output)
-        if json {
+        if options.json {
             var obj = result.json
-            obj.merge(["latent_size": latentSize, "positions": positions, "threads": threads, "load_s": buildSeconds]) { $1 }
+            obj.merge(["latent_size": latentSize, "positions": positions, "threads": options.threads, "load_s": buildSeconds]) { $1 }
             try printJSONLine(obj)
         }
     }

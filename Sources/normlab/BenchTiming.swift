@@ -1,6 +1,26 @@
+import ArgumentParser
 import Foundation
 import Inference
 import NPYFormat
+
+/// The options every model benchmark takes, and its set-up: BLAS threads, allocator, timed loading.
+struct BenchRunOptions: ParsableArguments {
+    @Option(help: "Timed repetitions.") var reps = 3
+    @Option(help: "OpenBLAS threads.") var threads = 2
+    @Flag(help: "Also measure time per op kind (one extra run).") var profile = false
+    @Flag(help: "Print a JSON object as the last line.") var json = false
+
+    var timing: BenchTiming { BenchTiming(reps: reps, profile: profile) }
+
+    /// Configures OpenBLAS and the allocator, then builds or loads the model; returns it and the seconds taken.
+    func load<M>(_ body: () throws -> M) rethrows -> (M, Double) {
+        configureBLASThreads(threads)
+        keepFreedMemoryForReuse()
+        let start = Date()
+        let model = try body()
+        return (model, Date().timeIntervalSince(start))
+    }
+}
 
 /// The timing protocol shared by `normlab bench unet` and `bench vae`: one warm-up, `reps` timed
 /// runs (median and min), GEMM FLOPs per run, peak RSS, and with `profile` one more run timed per

@@ -19,30 +19,24 @@ struct VAEBench: ParsableCommand {
     @Option(help: "Image side in pixels.") var imageSize = 512
     @Option(help: "Input image (.npy, float32, (1, 3, H, W)); default seeded random in [0, 1).") var image: String?
     @Option(help: "Write the moments here (.npy).") var output: String?
-    @Option(help: "Timed repetitions.") var reps = 3
-    @Option(help: "OpenBLAS threads.") var threads = 2
-    @Flag(help: "Also measure time per op kind (one extra run).") var profile = false
-    @Flag(help: "Print a JSON object as the last line.") var json = false
+    @OptionGroup var options: BenchRunOptions
 
     func run() throws {
-        configureBLASThreads(threads)
-        keepFreedMemoryForReuse()
-        let buildStart = Date()
-        let vae: VAEEncoder
-        if let model { vae = try VAEEncoder(modelDirectory: model) } else if let config {
-            vae = try VAEEncoder(config: .init(contentsOf: config), weights: RandomWeights(seed: 2))
-        } else { throw ValidationError("give --config or --model") }
-        let buildSeconds = Date().timeIntervalSince(buildStart)
+        let (vae, buildSeconds) = try options.load { () throws -> VAEEncoder in
+            if let model { return try VAEEncoder(modelDirectory: model) }
+            guard let config else { throw ValidationError("give --config or --model") }
+            return try VAEEncoder(config: .init(contentsOf: config), weights: RandomWeights(seed: 2))
+        }
         let n = imageSize, shape = [1, vae.config.inChannels, n, n]
         let input = try image.map { try readInputTensor($0, shape: shape) }
             ?? Tensor(shape: shape, data: try RandomWeights(seed: 1).floats("image", shape: shape).map { 0.5 + 0.5 * $0 })
-        benchLog("normlab bench vae: \(model ?? config ?? ""), \(n)² image, BLAS core \(blasCoreName()), \(threads) threads; built in \(String(format: "%.1f", buildSeconds)) s")
+        benchLog("normlab bench vae: \(model ?? config ?? ""), \(n)² image, BLAS core \(blasCoreName()), \(options.threads) threads; built in \(String(format: "%.1f", buildSeconds)) s")
         var moments: Tensor?
-        let result = try BenchTiming(reps: reps, profile: profile).run { moments = try vae.moments(input) }
+        let result = try options.timing.run { moments = try vae.moments(input) }
         try writeOutputTensor(moments!, to: output)
-        if json {
+        if options.json {
             var obj = result.json
-            obj.merge(["image_size": n, "threads": threads, "load_s": buildSeconds]) { $1 }
+            obj.merge(["image_size": n, "threads": options.threads, "load_s": buildSeconds]) { $1 }
             try printJSONLine(obj)
         }
     }
