@@ -6,102 +6,58 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (run them with `swift run -c release normlab bench …`).",
-        subcommands: [UNetBench.self, PipelineBench.self, LabelingBench.self, SoakBench.self, DetectBench.self])
+        subcommands: [UNetBench.self, VAEBench.self, SGEMMBench.self, ConvBench.self, PipelineBench.self, LabelingBench.self, SoakBench.self, DetectBench.self])
 }
 
-/// `normlab bench unet`: a full-size U-Net from a config with seeded random weights, timed.
+/// `normlab bench unet`: a full-size U-Net (seeded random weights, or a diffusers folder), timed.
 struct UNetBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unet",
-        abstract: "Time a U-Net built from a diffusers config with seeded random weights (no download).",
+        abstract: "Time a U-Net built from a diffusers config with seeded random weights (no download), or loaded from a folder.",
         discussion: """
             Reports median and min wall time over --reps timed runs (after one warm-up), GFLOP (2·MAC of
             every GEMM: convolutions, linear layers, attention), achieved GFLOP/s, peak RSS, and with
             --profile the time per op kind. With --json the last line is one JSON object.
+            --model loads a diffusers folder (as another runtime would get the same weights); --sample and
+            --context feed .npy inputs and --output writes the first position's output as .npy.
             Example: swift run -c release normlab bench unet --config ../shared/configs/sd15_unet/config.json
             """)
 
-    @Option(help: "A diffusers U-Net config.json.")
-    var config: String
-
-    @Option(help: "Latent side (64 for 512×512 images with SD-1.5).")
-    var latentSize: Int = 64
-
-    @Option(help: "Comma-separated positions to run to.")
-    var positions: String = "up_blocks[1]"
-
-    @Option(help: "Timed repetitions.")
-    var reps: Int = 3
-
-    @Option(help: "OpenBLAS threads.")
-    var threads: Int = 2
-
-    @Flag(help: "Also measure time per op kind (one extra run).")
-    var profile = false
-
-    @Flag(help: "Print a JSON object as the last line.")
-    var json = false
+    @Option(help: "A diffusers U-Net config.json (random weights).") var config: String?
+    @Option(help: "A diffusers model folder (DIR/unet or DIR itself) to load instead of random weights.") var model: String?
+    @Option(help: "Latent side (64 for 512×512 images with SD-1.5).") var latentSize: Int = 64
+    @Option(help: "Comma-separated positions to run to.") var positions: String = "up_blocks[1]"
+    @Option(help: "Latent input (.npy, float32, (1, C, latent, latent)); default seeded random.") var sample: String?
+    @Option(help: "Text context input (.npy, float32, (1, 77, dim)); default seeded random.") var context: String?
+    @Option(help: "Write the output of the first position here (.npy).") var output: String?
+    @Option(help: "Timestep.") var timestep: Int = 50
+    @OptionGroup var options: BenchRunOptions
 
     func run() throws {
-        configureBLASThreads(threads)
-        keepFreedMemoryForReuse()
-        let cfg = try UNetConfig(contentsOf: config)
-        let buildStart = Date()
-        let unet = try UNet(config: cfg, weights: RandomWeights(seed: 0))
-        let buildSeconds = Date().timeIntervalSince(buildStart)
+        let (unet, buildSeconds) = try options.load { () throws -> UNet in
+            if let model { return try UNet(modelDirectory: model) }
+            guard let config else { throw ValidationError("give --config or --model") }
+            return try UNet(config: UNetConfig(contentsOf: config), weights: RandomWeights(seed: 0))
+        }
+        let cfg = unet.config
         let wanted = try parsePositions(positions, model: unet)
         let random = RandomWeights(seed: 1)
-        let latent = Tensor(shape: [1, cfg.inChannels, latentSize, latentSize],
-                            data: try random.floats("latent", shape: [1, cfg.inChannels, latentSize, latentSize]))
-        let context = Tensor(shape: [1, 77, cfg.crossAttentionDim], data: try random.floats("context", shape: [1, 77, cfg.crossAttentionDim]))
-        func once() throws -> Double {
-            let t0 = Date()
-            _ = try unet(latent, timestep: 50, context: context, positions: wanted)
-            return Date().timeIntervalSince(t0)
+        let latentShape = [1, cfg.inChannels, latentSize, latentSize], contextShape = [1, 77, cfg.crossAttentionDim]
+        let latent = try sample.map { try readInputTensor($0, shape: latentShape) }
+            ?? Tensor(shape: latentShape, data: try random.floats("latent", shape: latentShape))
+        let ctx = try context.map { try readInputTensor($0, shape: contextShape) }
+            ?? Tensor(shape: contextShape, data: try random.floats("context", shape: contextShape))
+        benchLog("normlab bench unet: \(model ?? config ?? ""), latent \(latentSize)², to \(positions), BLAS core \(blasCoreName()), \(options.threads) threads; built in \(String(format: "%.1f", buildSeconds)) s")
+        var last: [UNetPosition: Tensor] = [:]
+        let result = try options.timing.run {
+            last = try unet(latent, timestep: timestep, context: ctx, positions: wanted)
         }
-        log("normlab bench unet: \(config), latent \(latentSize)², to \(positions), BLAS core \(blasCoreName()), \(threads) threads; built in \(String(format: "%.1f", buildSeconds)) s")
-        let warmup = try once()
-        Profile.reset(timing: false)
-        var times: [Double] = []
-        for i in 0..<reps {
-            times.append(try once())
-            log(String(format: "  rep %d: %.3f s", i + 1, times.last!))
+        try writeOutputTensor(last[wanted[0]]!, to: output)
+        if options.json {
+            var obj = result.json
+            obj.merge(["latent_size": latentSize, "positions": positions, "threads": options.threads, "load_s": buildSeconds]) { $1 }
+            try printJSONLine(obj)
         }
-        let flop = Double(Profile.totalFLOPs) / Double(reps)
-        times.sort()
-        let median = times[times.count / 2], minimum = times[0]
-        let rss = peakRSSMiB()
-        log(String(format: "median %.3f s, min %.3f s (warm-up %.3f s), %.1f GFLOP, %.1f GFLOP/s at the median, peak RSS %.0f MiB",
-                   median, minimum, warmup, flop / 1e9, flop / 1e9 / median, rss))
-        var perKind: [String: [String: Double]] = [:]
-        if profile {
-            // The sgemm rate of a 3x3 convolution-sized product, measured now, as the yardstick.
-            let sgemm = measureSGEMM(m: 1280, n: 1024, k: 11520)
-            Profile.reset(timing: true)
-            let total = try once()
-            log(String(format: "per op kind (one more run, %.3f s; cblas_sgemm 1280x1024x11520 now: %.0f GFLOP/s):", total, sgemm))
-            for (kind, s, f) in Profile.byKind {
-                let rate = s > 0 ? Double(f) / s / 1e9 : 0
-                perKind[kind.name] = ["seconds": s, "gflop": Double(f) / 1e9, "gflops": rate]
-                log(String(format: "  %-12@ %6.3f s  %5.1f%%  %7.1f GFLOP  %6.1f GFLOP/s%@", kind.name as NSString, s, 100 * s / total,
-                           Double(f) / 1e9, rate, (f > 0 ? String(format: "  (%.0f%% of sgemm)", 100 * rate / sgemm) : "") as NSString))
-            }
-            perKind["sgemm_reference"] = ["gflops": sgemm]
-            Profile.reset(timing: false)
-        }
-        if json {
-            var obj: [String: Any] = ["median_s": median, "min_s": minimum, "warmup_s": warmup, "gflop": flop / 1e9,
-                                      "gflops": flop / 1e9 / median, "peak_rss_mib": rss, "times_s": times,
-                                      "latent_size": latentSize, "positions": positions, "threads": threads,
-                                      "blas_core": blasCoreName()]
-            if profile { obj["profile_s"] = perKind }
-            let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
-        }
-    }
-
-    private func log(_ s: String) {
-        FileHandle.standardError.write(Data((s + "\n").utf8))
     }
 }
 

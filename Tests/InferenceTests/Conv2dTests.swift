@@ -76,4 +76,54 @@ import Testing
         let c = Compare(fused.data, separate.data)
         #expect(fused.shape == separate.shape && c.maxAbsDiff <= 1e-6 * c.maxAbsRef, "\(c.maxAbsDiff)")
     }
+
+    /// Runs the Winograd path directly (whatever image sizes `usesWinograd` picks it for), image by image.
+    static func winograd(_ conv: Conv2d, _ x: Tensor, norm: GroupNorm? = nil) -> Tensor {
+        let (cin, cout, h, w) = (x.channels, conv.outChannels, x.height, x.width)
+        let affine = norm?.channelAffine(x)
+        return Tensor(uninitialized: [x.batch, cout, h, w]) { y in
+            x.data.withUnsafeBufferPointer { xb in
+                for b in 0..<x.batch {
+                    let transform = affine.map { (affine: Array($0[(b * cin)..<((b + 1) * cin)]), silu: true) }
+                    conv.winograd(xb.baseAddress! + b * cin * h * w, height: h, width: w, into: y + b * cout * h * w, transform: transform)
+                }
+            }
+        }
+    }
+
+    /// Winograd F(2×2, 3×3): odd sides (partial tiles at the right and bottom), a batch of two, with and
+    /// without bias, and an image large enough to be transformed in several bands of tile rows.
+    @Test(arguments: [(17, 23, 33, 10, true), (8, 8, 8, 5, false), (200, 200, 64, 3, true)])
+    func winogradMatchesDirectEvaluation(h: Int, w: Int, cin: Int, cout: Int, withBias: Bool) {
+        let conv = Conv2d(weight: Self.random(cout * cin * 9, seed: 12), bias: withBias ? Self.random(cout, seed: 13) : nil,
+                          inChannels: cin, outChannels: cout, kernel: 3)
+        #expect(h < 200 || (h + 1) / 2 > Conv2d.winogradBandFloats / (16 * (cin + cout) * ((w + 1) / 2)))
+        let x = Tensor(shape: [2, cin, h, w], data: Self.random(2 * cin * h * w, seed: 14))
+        let got = Self.winograd(conv, x)
+        for b in 0..<2 {
+            let one = Tensor(shape: [1, cin, h, w], data: Array(x.data[(b * cin * h * w)..<((b + 1) * cin * h * w)]))
+            let c = Compare(Array(got.data[(b * cout * h * w)..<((b + 1) * cout * h * w)]), Self.naive(conv, one))
+            #expect(c.maxAbsDiff <= 1e-5 * c.maxAbsRef, "\(h)×\(w) image \(b): \(c.maxAbsDiff) of \(c.maxAbsRef)")
+        }
+    }
+
+    /// GroupNorm → SiLU applied inside the Winograd input transform gives what the separate steps give,
+    /// and `conv(x, normalizedBy:)` takes that path where `usesWinograd` says so.
+    @Test func normalizationFusedIntoWinogradMatchesSeparateSteps() {
+        let (cin, cout, h, w) = (6, 4, 21, 18)
+        let conv = Conv2d(weight: Self.random(cout * cin * 9, seed: 15), bias: Self.random(cout, seed: 16), inChannels: cin,
+                          outChannels: cout, kernel: 3)
+        let norm = GroupNorm(groups: 3, channels: cin, eps: 1e-6, gamma: Self.random(cin, seed: 17), beta: Self.random(cin, seed: 18))
+        let x = Tensor(shape: [2, cin, h, w], data: Self.random(2 * cin * h * w, seed: 19).map { 3 * $0 + 1 })
+        let fused = Self.winograd(conv, x, norm: norm), separate = Self.winograd(conv, norm(x, silu: true))
+        let c = Compare(fused.data, separate.data)
+        #expect(c.maxAbsDiff <= 1e-6 * c.maxAbsRef, "\(c.maxAbsDiff)")
+        let wide = 320  // as many input channels as the path needs at 32×32
+        let wideConv = Conv2d(weight: Self.random(cout * wide * 9, seed: 20), bias: nil, inChannels: wide, outChannels: cout, kernel: 3)
+        let wideNorm = GroupNorm(groups: 32, channels: wide, eps: 1e-6, gamma: Self.random(wide, seed: 21), beta: Self.random(wide, seed: 22))
+        let big = Tensor(shape: [1, wide, 32, 32], data: Self.random(wide * 32 * 32, seed: 23))
+        #expect(wideConv.usesWinograd(height: 32, width: 32) && !wideConv.usesWinograd(height: 16, width: 16))
+        let viaCall = wideConv(big, normalizedBy: wideNorm, silu: true), direct = Self.winograd(wideConv, big, norm: wideNorm)
+        #expect(viaCall.data == direct.data)
+    }
 }

@@ -23,6 +23,36 @@ void nl_f16_to_f32(const unsigned short *src, long src_stride, float *dst, long 
 /// Converts n float32 values to IEEE half floats, rounding to nearest even.
 void nl_f32_to_f16(const float *src, unsigned short *dst, long n);
 
+/// Winograd F(2x2,3x3) weight transform of output channels [o0, o1): w (cout, cin, 3, 3) →
+/// u (16, cout, cin), u[t] = (G g Gᵀ)[t].
+void nl_winograd_weights(const float *w, long cout, long cin, long o0, long o1, float *u);
+
+/// Input transform of channels [c0, c1) and tile rows [ty0, ty1) of x (cin, h, w), zero padding 1:
+/// v (16, cin, nt) with tile n = (ty − ty0)·⌈w/2⌉ + tx. With `scale` non-null each input value is
+/// first mapped to x·scale[c] + shift[c] (then SiLU when `silu`): a GroupNorm applied on the way.
+void nl_winograd_input(const float *x, long h, long w, long cin, long c0, long c1, long ty0, long ty1,
+                       const float *scale, const float *shift, int silu, float *v, long nt);
+
+/// Output transform of m (16, cout, nt) for output channels [o0, o1) and tile rows [ty0, ty1)
+/// into y (cout, h, w), plus bias (may be null).
+void nl_winograd_output(const float *m, long cout, long nt, long o0, long o1, long ty0, long ty1, long h, long w,
+                        const float *bias, float *y);
+
+/// Floats of the packed-key panels for s keys of dimension d.
+long nl_attention_panel_floats(long s, long d);
+
+/// Packs K (s x d, row stride ldk) into panels of 16 keys (d x 16 each) for nl_attention_scores.
+void nl_attention_pack_keys(const float *k, long ldk, long s, long d, float *panels);
+
+/// out (rows x s, row stride ldo) = scale · Q Kᵀ for Q (rows x d, stride ldq) and packed K, with
+/// AVX2 + FMA. Returns 0 (and does nothing) on CPUs without them.
+int nl_attention_scores(const float *q, long ldq, const float *panels, long s, long d, long rows, float scale,
+                        float *out, long ldo);
+
+/// GFLOP/s of one thread running `iterations` rounds of 12 independent 8-lane FMA chains (AVX2 + FMA;
+/// 0 without them): the per-core fp32 ceiling that GEMM kernels are measured against.
+double nl_fma_gflops(long iterations);
+
 /// glibc: keep freed buffers up to 32 MB in the heap and never trim it (no-op elsewhere).
 void nl_keep_freed_memory(void);
 

@@ -33,13 +33,23 @@ private func attentionCore(
     DispatchQueue.concurrentPerform(iterations: workers) { w in
         let (q, k, v, out) = ptrs.pointer
         var scores = [Float](repeating: 0, count: block * s)
+        var panels = [Float](repeating: 0, count: d <= packedKeysMaxDim ? nl_attention_panel_floats(s, d) : 0)
+        var packedHead = -1
         scores.withUnsafeMutableBufferPointer { sc in
             let p = sc.baseAddress!
             for task in stride(from: w, to: tasks, by: workers) {
                 let h = task / blocksPerHead, row0 = (task % blocksPerHead) * block
                 let rows = min(block, t - row0)
-                gemm(transB: true, m: rows, n: s, k: d, alpha: scale, q + row0 * ldq + h * d, lda: ldq,
-                     k + h * d, ldb: ldk, p, ldc: s)
+                if !panels.isEmpty, packedHead != h {
+                    nl_attention_pack_keys(k + h * d, ldk, s, d, &panels)
+                    packedHead = h
+                }
+                if panels.isEmpty || nl_attention_scores(q + row0 * ldq + h * d, ldq, panels, s, d, rows, scale, p, s) == 0 {
+                    gemm(transB: true, m: rows, n: s, k: d, alpha: scale, q + row0 * ldq + h * d, lda: ldq,
+                         k + h * d, ldb: ldk, p, ldc: s)
+                } else {
+                    Profile.countGEMM(m: rows, n: s, k: d)
+                }
                 if causal {
                     // Query i sees keys 0…i: softmax over that prefix, exact zeros after it.
                     for r in 0..<rows {
@@ -56,6 +66,11 @@ private func attentionCore(
     }
     if workers > 1 { setBLASThreads(blasThreads) }
 }
+
+/// Head dimensions up to this use the packed-key score kernel (C): SD-1.5's 40, 80 and 160 would
+/// otherwise be short-K GEMMs where OpenBLAS runs at about half its rate; the VAE's 512 stays with BLAS.
+/// `NORMLAB_PACKED_ATTENTION=0` turns it off, for A/B measurements (BENCHMARKS.md).
+let packedKeysMaxDim = ProcessInfo.processInfo.environment["NORMLAB_PACKED_ATTENTION"] == "0" ? 0 : 160
 
 /// A pointer handed to worker threads that write disjoint ranges.
 struct UnsafeSendable<P>: @unchecked Sendable {

@@ -47,6 +47,8 @@ public struct Conv2d: Sendable {
                     let dst = y + b * outChannels * oh * ow
                     if pointwise {
                         multiply(src, into: dst, pixels: oh * ow)
+                    } else if usesWinograd(height: h, width: w) {
+                        winograd(src, height: h, width: w, into: dst)
                     } else if usesShiftedTaps(height: h, width: w) {
                         shiftedTaps(src, height: h, width: w, into: dst)
                     } else if k * oh * ow <= Self.maxColumnFloats {

@@ -22,15 +22,20 @@ extension Conv2d {
     /// `conv(silu?(norm(x)))` (every resnet's norm → SiLU → conv): on the shifted-taps path the
     /// normalisation is applied while padding, saving a full pass over the activation.
     public func callAsFunction(_ x: Tensor, normalizedBy norm: GroupNorm, silu: Bool) -> Tensor {
-        guard x.channels == inChannels, usesShiftedTaps(height: x.height, width: x.width) else { return self(norm(x, silu: silu)) }
+        let winograd = x.channels == inChannels && usesWinograd(height: x.height, width: x.width)
+        guard x.channels == inChannels, winograd || usesShiftedTaps(height: x.height, width: x.width) else { return self(norm(x, silu: silu)) }
         let folded = norm.channelAffine(x)
         let (h, w) = (x.height, x.width)
         return Profile.time(.conv) { Tensor(uninitialized: [x.batch, outChannels, h, w]) { y in
             x.data.withUnsafeBufferPointer { xb in
                 for b in 0..<x.batch {
                     let input = Array(folded[(b * inChannels)..<((b + 1) * inChannels)])
-                    shiftedTaps(xb.baseAddress! + b * inChannels * h * w, height: h, width: w, into: y + b * outChannels * h * w,
-                                transform: (input, silu))
+                    let (src, dst) = (xb.baseAddress! + b * inChannels * h * w, y + b * outChannels * h * w)
+                    if winograd {
+                        self.winograd(src, height: h, width: w, into: dst, transform: (input, silu))
+                    } else {
+                        shiftedTaps(src, height: h, width: w, into: dst, transform: (input, silu))
+                    }
                 }
             }
         } }
