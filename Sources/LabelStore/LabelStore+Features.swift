@@ -38,7 +38,7 @@ extension LabelStore {
     }
 
     /// Moves a finished feature folder into place and records the run, in one transaction.
-    /// Called by `features import` and (issue 4) by `normlab extract` when a run is complete.
+    /// Called by `features import` and by `normlab extract` when a run is complete.
     public func registerRun(name: String, dataset: String, shape: FeatureShape, staging: String, relative: String,
                             position: String = "", metadata: RunMetadata) async throws -> Run {
         let final = resolve(relative)

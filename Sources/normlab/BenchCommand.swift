@@ -20,7 +20,7 @@ struct UNetBench: ParsableCommand {
             --profile the time per op kind. With --json the last line is one JSON object.
             --model loads a diffusers folder (as another runtime would get the same weights); --sample and
             --context feed .npy inputs and --output writes the first position's output as .npy.
-            Example: swift run -c release normlab bench unet --config ../shared/configs/sd15_unet/config.json
+            Example: swift run -c release normlab bench unet --config Tests/InferenceTests/Fixtures/layers/sd15_unet_config.json
             """)
 
     @Option(help: "A diffusers U-Net config.json (random weights).") var config: String?
@@ -80,7 +80,7 @@ struct PipelineBench: ParsableCommand {
             The arithmetic of `normlab extract` per image: VAE encoder + quant_conv at full resolution, then
             the U-Net to --positions (the text embedding is computed once per run and is left out). With
             --json the last line is one JSON object (median_s, min_s, gflop, peak_rss_mib, vae_s, unet_s).
-            Example: swift run -c release normlab bench pipeline --unet-config ../shared/configs/sd15_unet/config.json \\
+            Example: swift run -c release normlab bench pipeline --unet-config Tests/InferenceTests/Fixtures/layers/sd15_unet_config.json \\
                        --vae-config ../shared/configs/sd_vae/config.json --image-size 512
             """)
 

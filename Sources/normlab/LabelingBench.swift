@@ -4,7 +4,7 @@ import Foundation
 import LabelServer
 import LabelStore
 
-/// `normlab bench labeling`: the labeling service's performance targets of issue 5.
+/// `normlab bench labeling`: the labeling service's performance targets (README, "Labeler" and "HTTP API").
 struct LabelingBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "labeling",

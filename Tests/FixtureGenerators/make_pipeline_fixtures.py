@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Golden end-to-end fixtures for `normlab represent`: tiny random SD pipelines (U-Net, VAE, CLIP text
 encoder with the real 49408-token vocabulary, scheduler), images, and the representations that
-sdhelper's `img2repr` steps give on CPU with diffusers (REFERENCE_PIPELINE.md §1): weights loaded as
+sdhelper's `img2repr` steps give on CPU with diffusers (docs/reference-pipeline.md §1): weights loaded as
 float16, pixels/255 in channels_last, `latent_dist.sample()` after `manual_seed`, noise from
 `randn_like` of the channels_last latents, DDIM add_noise, `scale_model_input`, hooks.
 
@@ -93,7 +93,7 @@ def img2repr(parts, images, prompt, seed=42, step=50):
         torch.manual_seed(seed)
         x = torch.tensor(np.array([np.asarray(i) for i in images]), dtype=torch.float32).permute(0, 3, 1, 2) / 255.0
         latents = vae.encode(x).latent_dist.sample() * vae.config.scaling_factor
-        assert not latents.is_contiguous(), "expected channels_last latents (REFERENCE_PIPELINE.md 1.5)"
+        assert not latents.is_contiguous(), "expected channels_last latents (docs/reference-pipeline.md §1.5)"
         noise = torch.randn_like(latents[None, 0]).expand(latents.shape)
         t = torch.tensor(step, dtype=torch.int64)
         x_t = ddim.add_noise(latents, noise, t)

@@ -21,7 +21,7 @@ import NPYFormat
 
     /// Within one ulp of the coefficients, not bit-exact: torch's float32 `sqrt` on the host that wrote the fixture
     /// (AMD EPYC, capability AVX512) is not correctly rounded (torch.sqrt(0.95157665) = 0.97548795,
-    /// the correctly rounded root is 0.97548789), while REFERENCE_PIPELINE.md §1.6 records the correctly
+    /// the correctly rounded root is 0.97548789), while docs/reference-pipeline.md §1.6 records the correctly
     /// rounded value on its Intel host. normlab uses the IEEE square root.
     @Test func addNoiseWithinOneULP() throws {
         let s = try Self.schedule()

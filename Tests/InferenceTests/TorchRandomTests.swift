@@ -44,7 +44,7 @@ import NPYFormat
     }
 
     @Test func documentedTestValues() {
-        // REFERENCE_PIPELINE.md §5: manual_seed(42); randn(1,4,64,64) starts 1.9269152879714966, 1.4872840642929077.
+        // docs/reference-pipeline.md §5: manual_seed(42); randn(1,4,64,64) starts 1.9269152879714966, 1.4872840642929077.
         var g = TorchGenerator(seed: 42)
         let v = g.randn(4 * 64 * 64)
         #expect(v[0] == 1.9269152879714966 && v[1] == 1.4872840642929077)

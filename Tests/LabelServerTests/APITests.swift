@@ -87,7 +87,7 @@ import Testing
         }
     }
 
-    /// Every bad input of issue 5: 4xx with a JSON body naming the problem.
+    /// Every bad input the README's HTTP API section names: 4xx with a JSON body naming the problem.
     @Test func badInputGets4xxJSONNamingTheProblem() async throws {
         try await withServer { s in
             let a = "/api/runs/r/images/1/annotations"

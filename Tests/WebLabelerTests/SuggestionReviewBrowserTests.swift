@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Testing
 
-/// Reviewing detector suggestions in the labeler (issue 6): create a set from a recorded prototype in
+/// Reviewing detector suggestions in the labeler (README, "Reviewing detections"): create a set from a recorded prototype in
 /// the UI, see the boxes, accept by click, reject by key, reload, jump with J, TP/FP/FN marks, undo.
 /// An extension of the browser suite, so it shares its one-chromium-at-a-time serialisation.
 extension WebLabelerBrowserTests {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The DDPM/DDIM training noise schedule as diffusers computes it in float32, bit for bit
-/// (REFERENCE_PIPELINE.md §1.6): `scaled_linear` betas from torch.linspace over sqrt(β), then ᾱ as a
+/// (docs/reference-pipeline.md §1.6): `scaled_linear` betas from torch.linspace over sqrt(β), then ᾱ as a
 /// cumulative product accumulated in float64, each entry rounded to float32.
 public struct NoiseSchedule: Sendable {
     public let alphasCumprod: [Float]

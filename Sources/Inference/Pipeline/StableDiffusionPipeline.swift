@@ -3,7 +3,7 @@ import ImageIO
 import SafeTensors
 
 /// Images to U-Net representations exactly as sdhelper's `img2repr` computes them on CPU
-/// (REFERENCE_PIPELINE.md §1): pixels/255 → VAE `latent_dist.sample()` · scaling_factor → DDIM
+/// (docs/reference-pipeline.md §1): pixels/255 → VAE `latent_dist.sample()` · scaling_factor → DDIM
 /// `add_noise` with torch-exact noise → `scale_model_input` → U-Net with the prompt embedding → hooks.
 public struct StableDiffusionPipeline: Sendable {
     public enum PixelRange: String, Sendable { case zeroOne = "0,1", minusOneOne = "-1,1" }

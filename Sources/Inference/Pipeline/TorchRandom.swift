@@ -3,7 +3,7 @@ import Foundation
 /// PyTorch's CPU generator after `torch.manual_seed(seed)`, reproducing `torch.randn` (float32) bit
 /// for bit: MT19937, the vectorised Box–Muller of contiguous tensors with ≥ 16 elements (torch's AVX2
 /// kernel, which AVX-512 machines use too) and the scalar double-precision path with its cached
-/// second value. See ../shared/REFERENCE_PIPELINE.md §5.
+/// second value. See docs/reference-pipeline.md §5.
 public struct TorchGenerator: Sendable {
     private var state = [UInt32](repeating: 0, count: 624)
     private var position = 624

@@ -3,7 +3,7 @@ import SafeTensors
 
 /// transformers' `CLIPTextModel` as Stable Diffusion uses it: token + position embeddings, pre-LN
 /// causal transformer layers, final LayerNorm; the output is `last_hidden_state` (B, 77, D).
-/// SD-1.5 uses quick_gelu and 12 layers; SD-2.1/Turbo gelu and 23 layers. REFERENCE_PIPELINE.md §4.1.
+/// SD-1.5 uses quick_gelu and 12 layers; SD-2.1/Turbo gelu and 23 layers. docs/reference-pipeline.md §4.1.
 public struct CLIPTextModel: Sendable {
     public struct Config: Sendable, Equatable {
         public var hidden: Int

@@ -1,7 +1,7 @@
 import Foundation
 
 /// The CLIP byte-level BPE tokenizer as transformers' `CLIPTokenizer` applies it for Stable Diffusion
-/// (REFERENCE_PIPELINE.md §4.2): NFC + whitespace folding + lowercase, CLIP's pre-tokenising regex,
+/// (docs/reference-pipeline.md §4.2): NFC + whitespace folding + lowercase, CLIP's pre-tokenising regex,
 /// GPT-2 byte-to-unicode mapping, BPE by merge rank, then `[BOS] + ids[:75] + [EOS]` padded to 77.
 public struct CLIPTokenizer: Sendable {
     public let bos = 49406

@@ -2,7 +2,7 @@ import Foundation
 import SafeTensors
 
 /// The encoder half of diffusers' `AutoencoderKL` (SD VAE) plus `quant_conv`: image (B, 3, H, W) →
-/// moments (B, 2·latent, H/8, W/8) = [mean | logvar]. REFERENCE_PIPELINE.md §3.
+/// moments (B, 2·latent, H/8, W/8) = [mean | logvar]. docs/reference-pipeline.md §3.
 public struct VAEEncoder: Sendable {
     public struct Config: Sendable, Equatable {
         public var inChannels = 3
@@ -132,7 +132,7 @@ struct VAEAttention: Sendable {
 extension VAEEncoder {
     /// `latent_dist.sample()` (with `eps` from the generator) or `.mode()` (eps nil), times
     /// `scaling_factor`: mean + exp(0.5·clamp(logvar, −30, 20))·eps, each step rounded to float32
-    /// as torch does (REFERENCE_PIPELINE.md §1.4).
+    /// as torch does (docs/reference-pipeline.md §1.4).
     public func latents(fromMoments m: Tensor, eps: [Float]?) -> Tensor {
         let (b, c2, h, w) = (m.batch, m.channels, m.height, m.width)
         let c = c2 / 2, plane = h * w
