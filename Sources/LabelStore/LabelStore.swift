@@ -17,15 +17,26 @@ public struct LabelStore: Sendable {
         config.foreignKeysEnabled = true
         // Concurrent CLI commands and the server may share the file: wait for locks, do not fail.
         config.busyMode = .timeout(10)
+        let synchronous = try Self.synchronousMode()
         config.prepareDatabase { db in
             // FULL: every commit fsyncs the WAL, so an acknowledged write survives a crash of
             // the process and of the machine (NORMAL would only survive the former).
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
         }
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         pool = try DatabasePool(path: path, configuration: config)
         try Self.migrate(pool, path: path)
+    }
+
+    /// FULL, unless the power-loss tests ask for a weaker mode (`NORMLAB_TEST_SYNCHRONOUS=OFF` or
+    /// `NORMAL`) to show that they catch the writes it loses (Tests/LabelServerTests/PowerLossTests.swift).
+    static func synchronousMode() throws -> String {
+        guard let mode = ProcessInfo.processInfo.environment["NORMLAB_TEST_SYNCHRONOUS"] else { return "FULL" }
+        guard ["OFF", "NORMAL", "FULL"].contains(mode) else {
+            throw LabelStoreError.badInput("NORMLAB_TEST_SYNCHRONOUS must be OFF, NORMAL or FULL, not '\(mode)'")
+        }
+        return mode
     }
 
     /// Applies the embedded migrations (copies of `migrations/*.sql`) in order.
