@@ -17,15 +17,15 @@ public struct LabelStore: Sendable {
         config.foreignKeysEnabled = true
         // Concurrent CLI commands and the server may share the file: wait for locks, do not fail.
         config.busyMode = .timeout(10)
-        let synchronous = try Self.synchronousMode()
-        config.prepareDatabase { db in
-            // FULL: every commit fsyncs the WAL, so an acknowledged write survives a crash of
-            // the process and of the machine (NORMAL would only survive the former).
-            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
-        }
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         pool = try DatabasePool(path: path, configuration: config)
+        // FULL: every commit fsyncs the WAL, so an acknowledged write survives a crash of the
+        // process and of the machine (NORMAL only the former). Set on the writer after the pool
+        // exists: DatabasePool switches its writer to NORMAL when it enables WAL, after
+        // `prepareDatabase` has run (found by the power-loss tests).
+        let synchronous = try Self.synchronousMode()
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
         try Self.migrate(pool, path: path)
     }
 
