@@ -7,7 +7,7 @@ import Testing
 /// Tests/PowerFS): cut mid-batch, the next run resumes from the batches that were durable; cut right
 /// after it exits, both runs are there; the result equals an uninterrupted run byte for byte.
 @Suite(.serialized) struct ExtractPowerLossTests {
-    @Test func extractionSurvivesPowerCuts() async throws {
+    @Test func extractionSurvivesPowerCuts() throws { // blocking waits: a starved task would miss the moment
         let (dir, images, model) = try ExtractCommandTests.workspace()
         defer { try? FileManager.default.removeItem(atPath: dir); try? FileManager.default.removeItem(atPath: model) }
         let folder = try PowerLossFolder(name: "extract")
@@ -19,7 +19,7 @@ import Testing
         try folder.mountLayer()
         let db = folder.path("a.sqlite")
         var rng = SplitMix(seed: 7)
-        try await cutMidBatch(db: db, model: model, folder: folder, delayMs: Int.random(in: 100...1400, using: &rng))
+        try cutMidBatch(db: db, model: model, folder: folder, delayMs: Int.random(in: 100...1400, using: &rng))
 
         let resumed = try runNormlab(ExtractCommandTests.extractArgs(db, model))
         #expect(resumed.status == 0, "\(resumed.stderr)")
@@ -42,11 +42,13 @@ import Testing
     }
 
     /// Starts a slowed-down extraction and cuts the power `delayMs` after two images are durable.
-    private func cutMidBatch(db: String, model: String, folder: PowerLossFolder, delayMs: Int) async throws {
+    private func cutMidBatch(db: String, model: String, folder: PowerLossFolder, delayMs: Int) throws {
         let p = Process()
         p.executableURL = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("normlab")
         p.arguments = ExtractCommandTests.extractArgs(db, model) + ["--throttle-ms", "1500"]
-        p.standardError = FileHandle.nullDevice
+        let log = folder.root + "/extract-cut.log"
+        FileManager.default.createFile(atPath: log, contents: nil)
+        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         try p.run()
         let progress = folder.path("a.features/.staging-r_up_blocks1/progress.bin")
         let deadline = Date().addingTimeInterval(60)
@@ -54,11 +56,12 @@ import Testing
         while Date() < deadline, p.isRunning {
             done = (FileManager.default.contents(atPath: progress) ?? Data()).filter { $0 == 1 }.count
             if done >= 2 { break }
-            try await Task.sleep(for: .milliseconds(20))
+            usleep(20_000)
         }
-        try await Task.sleep(for: .milliseconds(delayMs))
+        usleep(UInt32(delayMs) * 1000)
         let running = p.isRunning
         try folder.cut(killing: [p])
-        try #require(done >= 2 && running, "cut after \(done) of 5 images, extraction running: \(running)")
+        let printed = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        try #require(done >= 2 && running, "cut after \(done) of 5 images, extraction running: \(running); it printed: \(printed.suffix(2000))")
     }
 }

@@ -50,7 +50,7 @@ import Testing
             let started = Date()
             let process = try Self.start(["labels", "import", "--db", db, "--run", run, folder.root + "/labels.npy"])
             if k == 0 { process.waitUntilExit(); duration = Date().timeIntervalSince(started) } // cut right after it exits
-            else { try await Task.sleep(for: .seconds(duration * [0, 0.1, 0.3, 0.6, 0.9][k])) }
+            else { usleep(UInt32(duration * [0, 0.1, 0.3, 0.6, 0.9][k] * 1e6)) } // blocking: a starved task would cut late
             let finished = !process.isRunning && process.terminationStatus == 0
             if process.isRunning { cutMidway += 1 }
             try folder.cut(killing: [process])
