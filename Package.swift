@@ -89,10 +89,14 @@ let package = Package(
             ]
         ),
 
+        // The power-loss test harness: a FUSE layer (powerfs.c, compiled by the tests against the
+        // system's libfuse3, so `swift build` does not need it) and its mount/cut driver.
+        .target(name: "PowerFS", path: "Tests/PowerFS", exclude: ["powerfs.c"]),
+
         .testTarget(name: "NPYFormatTests", dependencies: ["NPYFormat"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InferenceTests",
-            dependencies: ["Inference", "Extraction", "SafeTensors", "NPYFormat", "LabelStore"],
+            dependencies: ["Inference", "Extraction", "SafeTensors", "NPYFormat", "LabelStore", "FeatureStore", "PowerFS"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
@@ -106,7 +110,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LabelServerTests",
-            dependencies: ["LabelServer", "LabelStore", "FeatureStore", "NPYFormat", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["LabelServer", "LabelStore", "FeatureStore", "NPYFormat", "PowerFS", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Drives headless chromium (DevTools protocol) against a live `normlab serve` and reads the
         // SQLite file directly; see Tests/WebLabelerTests/LabelerSession.swift.

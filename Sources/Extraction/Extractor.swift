@@ -120,7 +120,8 @@ public struct Extractor {
         }
         try? FileManager.default.removeItem(atPath: staging)
         let writer = try FeatureWriter.create(folder: staging, shape: shape)
-        try encoded.write(to: URL(fileURLWithPath: settingsPath), options: .atomic)
+        // Durable like the batches: settings lost in a power cut would make the next run start over.
+        try writeFileDurably([UInt8](encoded), to: settingsPath)
         return (writer, staging, relative)
     }
 }

@@ -93,12 +93,7 @@ public final class FeatureWriter {
     public func sync() throws {
         try features.sync()
         try norms.sync()
-        let temp = path(FeatureFiles.progress + ".tmp")
-        let progress = try PosixFile(path: temp, flags: O_WRONLY | O_CREAT | O_TRUNC)
-        try written.map { UInt8($0 ? 1 : 0) }.withUnsafeBytes { try progress.write($0, at: 0) }
-        try progress.sync()
-        try renameFile(temp, path(FeatureFiles.progress))
-        syncDirectory(folder)
+        try writeFileDurably(written.map { UInt8($0 ? 1 : 0) }, to: path(FeatureFiles.progress))
     }
 
     /// Publishes the run: every slot must be written. Afterwards `FeatureReader(folder:)` opens it.
@@ -120,12 +115,16 @@ extension PosixFile {
     }
 }
 
-/// `mkdir -p`.
+/// `mkdir -p`; the folder holding each created folder is synced, so the new names survive a
+/// crash of the machine (the files synced inside them would otherwise be unreachable).
 func makeDirectory(_ path: String) throws {
     var current = path.hasPrefix("/") ? "" : "."
     for part in path.split(separator: "/") {
+        let parent = current.isEmpty ? "/" : current
         current += "/" + part
-        if mkdir(current, 0o755) != 0, errno != EEXIST {
+        if mkdir(current, 0o755) == 0 {
+            syncDirectory(parent)
+        } else if errno != EEXIST {
             throw FeatureStoreError.io(current, "cannot create folder: \(errnoText())")
         }
     }

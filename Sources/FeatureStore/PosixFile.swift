@@ -51,12 +51,30 @@ func renameFile(_ from: String, _ to: String) throws {
     guard rename(from, to) == 0 else { throw FeatureStoreError.io(to, "cannot rename \(from): \(errnoText())") }
 }
 
-/// Syncs a directory so a rename inside it survives a crash of the machine.
-func syncDirectory(_ path: String) {
+/// Syncs a directory so a rename, creation or removal inside it survives a crash of the machine.
+public func syncDirectory(_ path: String) {
     let fd = open(path, O_RDONLY | O_DIRECTORY)
     guard fd >= 0 else { return }
     fsync(fd)
     close(fd)
+}
+
+/// Replaces `path` with `bytes` so that after a crash of the machine it holds either the old or the
+/// new content, never a torn or empty file: a fsynced temporary file renamed over it, then the
+/// folder synced.
+public func writeFileDurably(_ bytes: [UInt8], to path: String) throws {
+    let temp = path + ".tmp"
+    let file = try PosixFile(path: temp, flags: O_WRONLY | O_CREAT | O_TRUNC)
+    try bytes.withUnsafeBytes { try file.write($0, at: 0) }
+    try file.sync()
+    try renameFile(temp, path)
+    syncDirectory(parentFolder(of: path))
+}
+
+/// The folder part of a path ("." for a bare name).
+public func parentFolder(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
 }
 
 func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }

@@ -67,7 +67,7 @@ public struct SyntheticFeatures: Sendable {
 }
 
 /// A small fast deterministic generator (SplitMix64).
-public struct SplitMix: Sendable {
+public struct SplitMix: Sendable, RandomNumberGenerator {
     var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {

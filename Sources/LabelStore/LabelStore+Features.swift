@@ -54,6 +54,9 @@ extension LabelStore {
             // Last step inside the transaction: if the rename fails, the insert rolls back.
             try? FileManager.default.removeItem(atPath: final) // an orphan of an earlier crash
             try FileManager.default.moveItem(atPath: staging, toPath: final)
+            // The new name must be durable before the commit is: a run row whose folder a power
+            // cut took back would point at nothing.
+            syncDirectory(parentFolder(of: final))
             return try Self.run(db, named: name)
         }
     }

@@ -28,6 +28,12 @@ public struct LabelStore: Sendable {
         self.commitMode = commitMode
         pool = writer
         committer = GroupCommitter(writer: writer)
+        // FULL: every commit fsyncs the WAL, so an acknowledged write survives a crash of the
+        // process and of the machine (NORMAL only the former). Set on the writer after it exists:
+        // DatabasePool switches its writer to NORMAL when it enables WAL, after `prepareDatabase`
+        // has run (found by the power-loss tests).
+        let synchronous = try Self.synchronousMode()
+        try writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = \(synchronous)") }
         try Self.migrate(writer, path: path)
     }
 
@@ -37,11 +43,6 @@ public struct LabelStore: Sendable {
         config.foreignKeysEnabled = true
         // Concurrent CLI commands and the server may share the file: wait for locks, do not fail.
         config.busyMode = .timeout(10)
-        config.prepareDatabase { db in
-            // FULL: every commit fsyncs the WAL, so an acknowledged write survives a crash of
-            // the process and of the machine (NORMAL would only survive the former).
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         return config
     }
 
@@ -57,6 +58,16 @@ public struct LabelStore: Sendable {
     /// Grouped writes and the commits that held them, since this store was opened.
     public func groupCommitCounts() async -> (writes: Int, commits: Int) {
         await committer.counts
+    }
+
+    /// FULL, unless the power-loss tests ask for a weaker mode (`NORMLAB_TEST_SYNCHRONOUS=OFF` or
+    /// `NORMAL`) to show that they catch the writes it loses (Tests/LabelServerTests/PowerLossTests.swift).
+    static func synchronousMode() throws -> String {
+        guard let mode = ProcessInfo.processInfo.environment["NORMLAB_TEST_SYNCHRONOUS"] else { return "FULL" }
+        guard ["OFF", "NORMAL", "FULL"].contains(mode) else {
+            throw LabelStoreError.badInput("NORMLAB_TEST_SYNCHRONOUS must be OFF, NORMAL or FULL, not '\(mode)'")
+        }
+        return mode
     }
 
     /// Applies the embedded migrations (copies of `migrations/*.sql`) in order.

@@ -35,31 +35,4 @@ import Glibc
         #expect(try reopened.labelRows(run: "r") == acknowledged.sorted())
         #expect(try reopened.isReviewed(run: "r", image: 3))
     }
-
-    /// Starts `normlab serve --port 0` and reads the bound port from its first line of output.
-    private func startServe(db: String, web: String) async throws -> (Process, Int) {
-        try "<h1>x</h1>".write(toFile: web + "/index.html", atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: normlabExecutable)
-        process.arguments = ["serve", "--db", db, "--port", "0", "--web", web]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let line = try await Task.detached {
-            var data = Data()
-            while !data.contains(UInt8(ascii: "\n")) {
-                let chunk = pipe.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                data += chunk
-            }
-            return String(decoding: data, as: UTF8.self)
-        }.value
-        guard let range = line.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
-              let port = Int(line[range].split(separator: ":").last ?? "") else {
-            process.terminate()
-            throw Failure("normlab serve printed no URL: \(line)")
-        }
-        return (process, port)
-    }
 }

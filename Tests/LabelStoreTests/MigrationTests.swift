@@ -20,7 +20,8 @@ import Testing
         let tmp = try TempFolder()
         let store = try LabelStore(path: tmp.file("db.sqlite"))
         #expect(try store.appliedMigrations() == LabelStore.knownMigrations)
-        let pragmas = try store.reader.read { db in
+        // On the writer: the connection whose commits must be fsynced (a reader's setting says nothing).
+        let pragmas = try store.pool.writeWithoutTransaction { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA foreign_keys"),
              try Int.fetchOne(db, sql: "PRAGMA synchronous"))
         }
