@@ -26,10 +26,13 @@ let package = Package(
         // libjpeg-turbo behind a tiny C shim: its errors longjmp, which Swift cannot catch.
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
 
+        // The bounds every parser of outside data checks (README "Limits"); no dependencies.
+        .target(name: "InputLimits"),
+
         // File formats.
-        .target(name: "NPYFormat", swiftSettings: numericFlags),
+        .target(name: "NPYFormat", dependencies: ["InputLimits"], swiftSettings: numericFlags),
         .target(name: "MappedFile"),
-        .target(name: "SafeTensors", dependencies: ["MappedFile"], swiftSettings: numericFlags),
+        .target(name: "SafeTensors", dependencies: ["MappedFile", "InputLimits"], swiftSettings: numericFlags),
 
         // Vectorised element-wise kernels (softmax, SiLU, GEGLU, float16 conversion), multiversioned for AVX-512/AVX2.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
@@ -37,12 +40,12 @@ let package = Package(
         // Tensor ops, the U-Net and (later) the rest of the Stable Diffusion pipeline.
         .target(
             name: "Inference",
-            dependencies: ["CBLAS", "CKernels", "SafeTensors", "NPYFormat", "ImageIO"],
+            dependencies: ["CBLAS", "CKernels", "SafeTensors", "NPYFormat", "ImageIO", "InputLimits"],
             swiftSettings: numericFlags
         ),
 
         // Image decode/encode (PNG, JPEG) and Pillow-compatible resizing.
-        .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG"], swiftSettings: numericFlags),
+        .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG", "InputLimits"], swiftSettings: numericFlags),
 
         // Feature files (float16 .npy + float32 norms), memory-mapped; used by the labeler and detector.
         .target(name: "FeatureStore", dependencies: ["MappedFile", "NPYFormat"], swiftSettings: numericFlags),
@@ -50,7 +53,7 @@ let package = Package(
         // SQLite label store: datasets, runs, annotations, history, migrations, label import/export.
         .target(
             name: "LabelStore",
-            dependencies: ["CKernels", "FeatureStore", "NPYFormat", "ImageIO", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["CKernels", "FeatureStore", "NPYFormat", "ImageIO", "InputLimits", .product(name: "GRDB", package: "GRDB.swift")]
         ),
 
         // The labeling HTTP API and static WebLabeler files.
@@ -67,7 +70,7 @@ let package = Package(
         .target(name: "Charts"),
 
         // Mean anomaly tokens and (later) cosine-threshold detection.
-        .target(name: "Detector", dependencies: ["CBLAS", "CKernels", "FeatureStore", "LabelStore", "Charts"], swiftSettings: numericFlags),
+        .target(name: "Detector", dependencies: ["CBLAS", "CKernels", "FeatureStore", "LabelStore", "Charts", "InputLimits"], swiftSettings: numericFlags),
 
         // Command-line entry point.
         .executableTarget(
@@ -79,16 +82,16 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "NPYFormatTests", dependencies: ["NPYFormat"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NPYFormatTests", dependencies: ["NPYFormat", "InputLimits"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InferenceTests",
-            dependencies: ["Inference", "SafeTensors", "NPYFormat", "LabelStore"],
+            dependencies: ["Inference", "SafeTensors", "NPYFormat", "LabelStore", "InputLimits"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "InputLimits"]),
         .testTarget(name: "DetectorTests", dependencies: ["Detector", "FeatureStore", "LabelStore", "NPYFormat"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "InputLimits"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "LabelStoreTests",
             dependencies: ["LabelStore", "FeatureStore", "NPYFormat", "ImageIO", .product(name: "GRDB", package: "GRDB.swift")],
