@@ -5,7 +5,7 @@ import Testing
 
 /// Images whose headers declare more pixels than the limit are refused before their buffers exist.
 @Suite struct ImageLimitTests {
-    /// A PNG signature and IHDR chunk of the given size (8-bit RGB), then IEND: no pixel data at all.
+    /// A PNG signature and IHDR chunk of the given size (8-bit RGB), an IDAT of an empty zlib stream, then IEND.
     static func pngHeader(width: UInt32, height: UInt32) -> [UInt8] {
         func be(_ v: UInt32) -> [UInt8] { [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: v >> $0) } }
         func chunk(_ type: String, _ body: [UInt8]) -> [UInt8] {
@@ -13,7 +13,8 @@ import Testing
             return be(UInt32(body.count)) + typed + be(crc32(typed))
         }
         return [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
-            + chunk("IHDR", be(width) + be(height) + [8, 2, 0, 0, 0]) + chunk("IEND", [])
+            + chunk("IHDR", be(width) + be(height) + [8, 2, 0, 0, 0])
+            + chunk("IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]) + chunk("IEND", [])
     }
 
     static func crc32(_ bytes: [UInt8]) -> UInt32 {
