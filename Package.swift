@@ -28,10 +28,13 @@ let package = Package(
         // libjpeg-turbo behind a tiny C shim: its errors longjmp, which Swift cannot catch.
         .target(name: "CJPEG", linkerSettings: [.linkedLibrary("jpeg")]),
 
+        // The bounds every parser of outside data checks (README "Limits"); no dependencies.
+        .target(name: "InputLimits"),
+
         // File formats.
-        .target(name: "NPYFormat", swiftSettings: numericFlags),
+        .target(name: "NPYFormat", dependencies: ["InputLimits"], swiftSettings: numericFlags),
         .target(name: "MappedFile"),
-        .target(name: "SafeTensors", dependencies: ["MappedFile"], swiftSettings: numericFlags),
+        .target(name: "SafeTensors", dependencies: ["MappedFile", "InputLimits"], swiftSettings: numericFlags),
 
         // Vectorised element-wise kernels (softmax, SiLU, GEGLU, float16 conversion), multiversioned for AVX-512/AVX2.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
@@ -39,12 +42,12 @@ let package = Package(
         // Tensor ops, the U-Net, the VAE encoder, the text encoder and the pipeline around them.
         .target(
             name: "Inference",
-            dependencies: ["CBLAS", "CKernels", "SafeTensors", "ImageIO"],
+            dependencies: ["CBLAS", "CKernels", "SafeTensors", "ImageIO", "InputLimits"],
             swiftSettings: numericFlags
         ),
 
         // Image decode/encode (PNG, JPEG) and Pillow-compatible resizing.
-        .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG"], swiftSettings: numericFlags),
+        .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG", "InputLimits"], swiftSettings: numericFlags),
 
         // Feature files (float16 .npy + float32 norms), memory-mapped; used by the labeler and detector.
         .target(name: "FeatureStore", dependencies: ["Domain", "MappedFile", "NPYFormat"], swiftSettings: numericFlags),
@@ -56,7 +59,7 @@ let package = Package(
         // SQLite label store: datasets, runs, annotations, history, migrations, label import/export.
         .target(
             name: "LabelStore",
-            dependencies: ["Domain", "CKernels", "FeatureStore", "NPYFormat", "ImageIO", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Domain", "CKernels", "FeatureStore", "NPYFormat", "ImageIO", "InputLimits", .product(name: "GRDB", package: "GRDB.swift")]
         ),
 
         // The labeling HTTP API and static WebLabeler files.
@@ -74,7 +77,7 @@ let package = Package(
         .target(name: "Charts"),
 
         // Mean anomaly tokens, the cosine scorer, threshold sweeps and run reports; no database.
-        .target(name: "Detector", dependencies: ["Domain", "CBLAS", "CKernels", "FeatureStore", "NPYFormat", "Charts"], swiftSettings: numericFlags),
+        .target(name: "Detector", dependencies: ["Domain", "CBLAS", "CKernels", "FeatureStore", "NPYFormat", "Charts", "InputLimits"], swiftSettings: numericFlags),
 
         // Datasets through the pipeline into the feature store: batching, resume, typed run metadata.
         .target(name: "Extraction", dependencies: ["Inference", "FeatureStore", "LabelStore", "ImageIO"], swiftSettings: numericFlags),
@@ -93,16 +96,16 @@ let package = Package(
         // system's libfuse3, so `swift build` does not need it) and its mount/cut driver.
         .target(name: "PowerFS", path: "Tests/PowerFS", exclude: ["powerfs.c"]),
 
-        .testTarget(name: "NPYFormatTests", dependencies: ["NPYFormat"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "NPYFormatTests", dependencies: ["NPYFormat", "InputLimits"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InferenceTests",
-            dependencies: ["Inference", "Extraction", "SafeTensors", "NPYFormat", "LabelStore", "FeatureStore", "PowerFS"],
+            dependencies: ["Inference", "Extraction", "SafeTensors", "NPYFormat", "LabelStore", "FeatureStore", "PowerFS", "InputLimits"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "InputLimits"]),
         .testTarget(name: "DetectorTests", dependencies: ["Detector", "FeatureStore", "LabelStore", "NPYFormat"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "InputLimits"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "LabelStoreTests",
             dependencies: ["LabelStore", "FeatureStore", "NPYFormat", "ImageIO", .product(name: "GRDB", package: "GRDB.swift")],

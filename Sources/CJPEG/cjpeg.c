@@ -21,7 +21,7 @@ static void copy_message(j_common_ptr info, char *message, size_t size) {
     if (size > 0) snprintf(message, size, "%s", buffer);
 }
 
-int cjpeg_decode_rgb(const unsigned char *data, size_t size, unsigned char **pixels,
+int cjpeg_decode_rgb(const unsigned char *data, size_t size, size_t max_pixels, unsigned char **pixels,
                      int *width, int *height, char *message, size_t message_size) {
     struct jpeg_decompress_struct info;
     struct shim_error err;
@@ -39,6 +39,12 @@ int cjpeg_decode_rgb(const unsigned char *data, size_t size, unsigned char **pix
     jpeg_read_header(&info, TRUE);
     info.out_color_space = JCS_RGB; // grayscale and YCbCr alike come out as RGB
     jpeg_start_decompress(&info);
+    if ((size_t)info.output_width * info.output_height > max_pixels) {
+        *width = (int)info.output_width;
+        *height = (int)info.output_height;
+        jpeg_destroy_decompress(&info);
+        return -2;
+    }
     size_t stride = (size_t)info.output_width * 3;
     out = malloc(stride * info.output_height);
     if (!out) {

@@ -1,6 +1,7 @@
 import FeatureStore
 import Foundation
 import Domain
+import InputLimits
 
 /// Cosine-threshold detection of anomaly tokens against a prototype, with TP/FP/FN per threshold.
 public enum Detection {
@@ -26,6 +27,10 @@ public enum Detection {
             guard let a = Double(parts[0]), let b = Double(parts[1]), let n = Int(parts[2]), n >= 1 else {
                 throw Failure(description: "thresholds '\(text)': expected a:b:n, e.g. 0.6:0.99:20")
             }
+            // n sizes the threshold table (and comes from query strings), so it is bounded first.
+            guard n <= InputLimits.maxThresholds else {
+                throw Failure(description: "thresholds '\(text)': \(n) thresholds are over the limit of \(InputLimits.maxThresholds)")
+            }
             values = (0..<n).map { i in Float(n == 1 ? a : a + (b - a) * Double(i) / Double(n - 1)) }
         } else {
             values = try text.split(separator: ",").map {
@@ -34,6 +39,9 @@ public enum Detection {
             }
         }
         guard !values.isEmpty else { throw Failure(description: "no thresholds given") }
+        guard values.count <= InputLimits.maxThresholds else {
+            throw Failure(description: "\(values.count) thresholds are over the limit of \(InputLimits.maxThresholds)")
+        }
         if let bad = values.first(where: { !(-1...1).contains($0) }) {
             throw Failure(description: "threshold \(bad) is outside [-1, 1] (cosine similarity)")
         }

@@ -1,3 +1,5 @@
+import InputLimits
+
 /// An 8-bit image in memory: `channels` interleaved bytes per pixel (1 = gray, 3 = RGB), row-major.
 public struct Image8: Sendable, Equatable {
     public var width: Int
@@ -43,5 +45,14 @@ public enum ImageIOError: Error, CustomStringConvertible {
         case .encode(let why): "cannot encode image: \(why)"
         case .unsupportedFormat(let f): "\(f): unsupported image format (PNG and JPEG are supported)"
         }
+    }
+}
+
+/// Refuses an image whose header declares more than `InputLimits.maxImagePixels` pixels, before its
+/// pixel buffer is allocated.
+func checkPixelCount(width: Int, height: Int, name: String) throws {
+    let (pixels, overflow) = width.multipliedReportingOverflow(by: height)
+    guard !overflow, pixels <= InputLimits.maxImagePixels else {
+        throw ImageIOError.decode(name, "\(width) × \(height) pixels are over the limit of \(InputLimits.maxImagePixels) pixels")
     }
 }

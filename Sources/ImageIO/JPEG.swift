@@ -1,4 +1,5 @@
 import CJPEG
+import InputLimits
 
 /// JPEG through libjpeg-turbo (the library Pillow decodes with, so pixels agree).
 public enum JPEG {
@@ -6,7 +7,10 @@ public enum JPEG {
         var pixels: UnsafeMutablePointer<UInt8>?
         var width: Int32 = 0, height: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
-        let status = data.withUnsafeBufferPointer { cjpeg_decode_rgb($0.baseAddress, $0.count, &pixels, &width, &height, &message, 256) }
+        let status = data.withUnsafeBufferPointer {
+            cjpeg_decode_rgb($0.baseAddress, $0.count, InputLimits.maxImagePixels, &pixels, &width, &height, &message, 256)
+        }
+        if status == -2 { try checkPixelCount(width: Int(width), height: Int(height), name: name) }
         guard status == 0, let pixels else { throw ImageIOError.decode(name, String(cString: message)) }
         defer { cjpeg_free(pixels) }
         let count = Int(width) * Int(height) * 3

@@ -1,4 +1,5 @@
 import CPNG
+import InputLimits
 
 /// PNG through libpng's simplified API (which reports errors in `png_image.message`, no longjmp).
 public enum PNG {
@@ -13,6 +14,7 @@ public enum PNG {
         // onto a background, while Pillow's convert('RGB') (the reference) simply discards alpha.
         image.format = UInt32(PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)  // PNG_FORMAT_RGBA
         let width = Int(image.width), height = Int(image.height)
+        try checkPixelCount(width: width, height: height, name: name)
         var rgba = [UInt8](repeating: 0, count: width * height * 4)
         let done = rgba.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
         guard done != 0 else { throw ImageIOError.decode(name, message(image)) }

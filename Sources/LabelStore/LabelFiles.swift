@@ -1,4 +1,5 @@
 import Foundation
+import InputLimits
 import NPYFormat
 
 /// Reads label files from the outside world into rows, each with where it came from (for errors).
@@ -51,10 +52,15 @@ public enum LabelFiles {
         return Int(digits)
     }
 
-    private struct Entry: Decodable { var x: Int; var y: Int }
+    public struct Entry: Decodable, Equatable, Sendable { public var x: Int; public var y: Int }
 
     private static func parseJSONFile(_ path: String) throws -> [Entry] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        try parseJSONEntries(Data(contentsOf: URL(fileURLWithPath: path)))
+    }
+
+    /// One `norm_XXXX.json` file's text: `[{"x": 8, "y": 30}, ...]`.
+    public static func parseJSONEntries(_ data: Data) throws -> [Entry] {
+        do { try InputLimits.checkJSONDepth(data, what: "label file") } catch { throw LabelStoreError.badInput("\(error)") }
         do {
             return try JSONDecoder().decode([Entry].self, from: data)
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import InputLimits
 
 /// Element types normlab reads and writes in `.npy` files (little-endian only).
 public enum NPYDType: String, Sendable, CaseIterable {
@@ -28,6 +29,7 @@ public enum NPYError: Error, CustomStringConvertible, Equatable {
     case truncated(String, expected: Int, actual: Int)
     case wrongDType(String, expected: String, actual: String)
     case wrongShape(String, String)
+    case overLimit(String, String)
 
     public var description: String {
         switch self {
@@ -42,6 +44,7 @@ public enum NPYError: Error, CustomStringConvertible, Equatable {
         case .truncated(let f, let e, let a): "\(f): truncated .npy file: data needs \(e) bytes, file has \(a)"
         case .wrongDType(let f, let e, let a): "\(f): expected dtype \(e), found \(a)"
         case .wrongShape(let f, let why): "\(f): wrong shape: \(why)"
+        case .overLimit(let f, let why): "\(f): \(why)"
         }
     }
 }
@@ -59,6 +62,7 @@ public struct NPYHeader: Sendable, Equatable {
         self.dataOffset = dataOffset
     }
 
+    /// Element count and byte size; `parse` has checked that they fit in an `Int`.
     public var count: Int { shape.reduce(1, *) }
     public var dataByteCount: Int { count * dtype.byteSize }
 
@@ -77,6 +81,9 @@ public struct NPYHeader: Sendable, Equatable {
         var headerLength = 0
         for i in 0..<lengthBytes { headerLength |= Int(bytes[8 + i]) << (8 * i) }
         let start = 8 + lengthBytes
+        guard headerLength <= InputLimits.maxNPYHeaderBytes else {
+            throw NPYError.overLimit(name, ".npy header of \(headerLength) bytes is over the limit of \(InputLimits.maxNPYHeaderBytes)")
+        }
         guard bytes.count >= start + headerLength else {
             throw NPYError.badHeader(name, "header length \(headerLength) runs past the end of the file")
         }
@@ -89,7 +96,20 @@ public struct NPYHeader: Sendable, Equatable {
             throw NPYError.unsupportedDType(name, descr)
         }
         if try dict.bool("fortran_order") { throw NPYError.fortranOrder(name) }
-        return NPYHeader(dtype: dtype, shape: try dict.shape("shape"), dataOffset: start + headerLength)
+        let shape = try dict.shape("shape")
+        try checkSize(shape, dtype: dtype, name: name)
+        return NPYHeader(dtype: dtype, shape: shape, dataOffset: start + headerLength)
+    }
+
+    /// A declared shape is refused unless its element and byte counts fit in an `Int`: every later
+    /// size computation (`count`, `dataByteCount`, bounds checks) relies on it.
+    private static func checkSize(_ shape: [Int], dtype: NPYDType, name: String) throws {
+        guard shape.count <= InputLimits.maxRank else {
+            throw NPYError.overLimit(name, "rank \(shape.count) is over the limit of \(InputLimits.maxRank) dimensions")
+        }
+        guard InputLimits.checkedByteCount(shape, elementSize: dtype.byteSize) != nil else {
+            throw NPYError.overLimit(name, "shape \(shape) of \(dtype.rawValue) declares more than \(Int.max) bytes (the largest size an Int holds)")
+        }
     }
 
     /// The header bytes exactly as `np.save` writes them (format 1.0, padded to 64 bytes).

@@ -1,4 +1,5 @@
 import Foundation
+import InputLimits
 import MappedFile
 
 /// Element types of a safetensors file. normlab converts floating-point tensors to Float32.
@@ -53,7 +54,11 @@ public final class SafeTensorsFile: Sendable {
     public init(path: String) throws {
         self.path = path
         do { file = try MappedFile(path: path) } catch { throw SafeTensorsError(file: path, tensor: nil, problem: "\(error)") }
-        let bytes = file.bytes
+        (tensors, metadata) = try Self.parseHeader(file.bytes, name: path)
+    }
+
+    /// Parses and validates the header of a safetensors file held in `bytes` (tensor entries, metadata).
+    public static func parseHeader(_ bytes: UnsafeRawBufferPointer, name path: String) throws -> (tensors: [String: TensorInfo], metadata: [String: String]) {
         func fail(_ problem: String, _ tensor: String? = nil) -> SafeTensorsError {
             SafeTensorsError(file: path, tensor: tensor, problem: problem)
         }
@@ -64,6 +69,7 @@ public final class SafeTensorsFile: Sendable {
             throw fail("header length \(n) runs past the end of the file (\(bytes.count) bytes): truncated or not a safetensors file")
         }
         let header = Data(bytes[8..<(8 + n)])
+        do { try InputLimits.checkJSONDepth(header, what: "header") } catch { throw fail("\(error)") }
         guard let json = try? JSONSerialization.jsonObject(with: header), let dict = json as? [String: Any] else {
             throw fail("header is not valid JSON object text")
         }
@@ -80,8 +86,7 @@ public final class SafeTensorsFile: Sendable {
             infos[name] = try Self.parseEntry(name, value, dataStart: dataStart, dataSize: dataSize, fail: fail)
         }
         try Self.checkOverlaps(infos, dataStart: dataStart, fail: fail)
-        tensors = infos
-        metadata = meta
+        return (infos, meta)
     }
 
     private static func parseEntry(
@@ -93,6 +98,10 @@ public final class SafeTensorsFile: Sendable {
         guard let shapeAny = e["shape"] as? [Any], let shape = shapeAny as? [Int], shape.allSatisfy({ $0 >= 0 }) else {
             throw fail("shape is not a list of non-negative integers", name)
         }
+        guard shape.count <= InputLimits.maxRank else { throw fail("rank \(shape.count) is over the limit of \(InputLimits.maxRank) dimensions", name) }
+        guard let needed = InputLimits.checkedByteCount(shape, elementSize: dtype.byteSize) else {
+            throw fail("shape \(shape) of \(d) declares more than \(Int.max) bytes (the largest size an Int holds)", name)
+        }
         guard let offAny = e["data_offsets"] as? [Any], let off = offAny as? [Int], off.count == 2 else {
             throw fail("data_offsets is not a pair of integers", name)
         }
@@ -101,9 +110,8 @@ public final class SafeTensorsFile: Sendable {
         guard en <= dataSize else {
             throw fail("data_offsets [\(b), \(en)] run past the end of the data (\(dataSize) bytes): truncated file?", name)
         }
-        let numel = shape.reduce(1, *)
-        guard en - b == numel * dtype.byteSize else {
-            throw fail("data_offsets cover \(en - b) bytes but shape \(shape) of \(d) needs \(numel * dtype.byteSize)", name)
+        guard en - b == needed else {
+            throw fail("data_offsets cover \(en - b) bytes but shape \(shape) of \(d) needs \(needed)", name)
         }
         return TensorInfo(name: name, dtype: dtype, shape: shape, begin: dataStart + b, end: dataStart + en)
     }
@@ -125,12 +133,18 @@ public final class SafeTensorsFile: Sendable {
         return t
     }
 
-    /// A floating-point tensor converted to Float32. When `shape` is given, the stored shape must match it.
-    public func floats(_ name: String, shape expected: [Int]? = nil) throws -> [Float] {
+    /// The header entry of `name`, which must have shape `expected` (the one a config implies).
+    public func info(_ name: String, shape expected: [Int]) throws -> TensorInfo {
         let t = try info(name)
-        if let expected, expected != t.shape {
+        guard expected == t.shape else {
             throw SafeTensorsError(file: path, tensor: name, problem: "shape \(t.shape) disagrees with the config, which needs \(expected)")
         }
+        return t
+    }
+
+    /// A floating-point tensor converted to Float32. When `shape` is given, the stored shape must match it.
+    public func floats(_ name: String, shape expected: [Int]? = nil) throws -> [Float] {
+        let t = try expected.map { try info(name, shape: $0) } ?? info(name)
         let src = file.bytes.baseAddress! + t.begin
         return try [Float](unsafeUninitializedCapacity: t.count) { out, initialized in
             try Self.convert(src, t, into: out.baseAddress!, file: path)

@@ -55,6 +55,9 @@ import LabelStore
         #expect(try Detection.parseThresholds("0.70:0.98:15").last == 0.98)
         #expect(try Detection.parseThresholds("0.7,0.8") == [0.7, 0.8])
         #expect(throws: Detection.Failure.self) { try Detection.parseThresholds("0.5:1.5:3") }
+        // A query string's a:b:n sizes a table: a trillion thresholds is refused, not allocated.
+        let huge = try #require(throws: Detection.Failure.self) { try Detection.parseThresholds("0.6:0.99:1000000000000") }
+        #expect(huge.description.contains("over the limit of 10000"), "\(huge)")
         #expect(throws: Detection.Failure.self) { try Detection.parseThresholds("x") }
         let (reader, folder) = try PrototypeTests.run()
         defer { try? FileManager.default.removeItem(atPath: folder) }

@@ -17,7 +17,7 @@ import Testing
         for (p, row) in zip(prompts, rows) {
             guard case .string(let prompt) = p, case .array(let want) = row else { continue }
             let wantIDs = want.compactMap { if case .number(let n) = $0 { return Int(n) }; return nil }
-            #expect(tok.encode(prompt) == wantIDs, "\(model): \(prompt.debugDescription)")
+            #expect(try tok.encode(prompt) == wantIDs, "\(model): \(prompt.debugDescription)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import InputLimits
 @testable import SafeTensors
 
 /// Every malformed-file case gives an error naming the file, the tensor (where there is one) and the problem.
@@ -93,5 +94,28 @@ import Testing
             return !(got.bitPattern == want.bitPattern || (got.isNaN && want.isNaN))
         }
         #expect(mismatches.isEmpty)
+    }
+}
+
+/// Headers that declare more than can exist are refused with an error naming the limit.
+@Suite struct SafeTensorsLimitTests {
+    @Test func shapeWhoseByteCountOverflowsIsRefused() throws {
+        let path = try SafeTensorsErrorTests.file(header: #"{"w":{"dtype":"F32","shape":[4611686018427387904,3],"data_offsets":[0,0]}}"#)
+        let e = try #require(SafeTensorsErrorTests.problem(path))
+        #expect(e.tensor == "w" && e.problem.contains("declares more than"), "\(e)")
+    }
+
+    @Test func rankOverTheLimitIsRefused() throws {
+        let dims = Array(repeating: "1", count: InputLimits.maxRank + 1).joined(separator: ",")
+        let path = try SafeTensorsErrorTests.file(header: #"{"w":{"dtype":"F32","shape":["# + dims + #"],"data_offsets":[0,4]}}"#, data: [0, 0, 0, 0])
+        let e = try #require(SafeTensorsErrorTests.problem(path))
+        #expect(e.problem.contains("limit of \(InputLimits.maxRank)"), "\(e)")
+    }
+
+    @Test func deeplyNestedHeaderIsRefused() throws {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let path = try SafeTensorsErrorTests.file(header: #"{"__metadata__":"# + deep + "}")
+        let e = try #require(SafeTensorsErrorTests.problem(path))
+        #expect(e.problem.contains("limit of \(InputLimits.maxJSONDepth) levels"), "\(e)")
     }
 }

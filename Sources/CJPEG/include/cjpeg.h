@@ -5,8 +5,10 @@
 #include <stddef.h>
 
 /// Decodes a JPEG in memory to 8-bit RGB (3 bytes per pixel, row-major). On success returns 0 and
-/// sets *pixels (free with cjpeg_free), *width, *height. On failure returns -1 and writes a message.
-int cjpeg_decode_rgb(const unsigned char *data, size_t size, unsigned char **pixels,
+/// sets *pixels (free with cjpeg_free), *width, *height. On failure returns -1 and writes a message;
+/// an image of more than max_pixels pixels fails before its buffer is allocated (returns -2, and
+/// *width, *height hold its size).
+int cjpeg_decode_rgb(const unsigned char *data, size_t size, size_t max_pixels, unsigned char **pixels,
                      int *width, int *height, char *message, size_t message_size);
 
 /// Encodes 8-bit RGB pixels as a baseline JPEG. On success returns 0 and sets *out/*out_size

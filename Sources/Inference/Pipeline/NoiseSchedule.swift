@@ -44,8 +44,11 @@ public struct NoiseSchedule: Sendable {
         if let tb = c["trained_betas"], tb != .null { throw ScheduleError.unsupported("trained_betas is not supported") }
         var schedule = "scaled_linear"
         if case .string(let s)? = c["beta_schedule"] { schedule = s }
-        try self.init(betaStart: number("beta_start", 0.0001), betaEnd: number("beta_end", 0.02),
-                      steps: Int(number("num_train_timesteps", 1000)), schedule: schedule)
+        // The step count sizes the schedule's tables, so it is bounded like every config value.
+        guard let steps = (c["num_train_timesteps"] ?? .number(1000)).exactInt, (1...100_000).contains(steps) else {
+            throw ScheduleError.unsupported("num_train_timesteps = \(c["num_train_timesteps"]!) is not an integer in the supported range 1…100000")
+        }
+        try self.init(betaStart: number("beta_start", 0.0001), betaEnd: number("beta_end", 0.02), steps: steps, schedule: schedule)
     }
 
     /// torch.linspace(start, end, n) in float32: start + step·i for the first half, end − step·(n−1−i)

@@ -31,12 +31,13 @@ public struct StableDiffusionPipeline: Sendable {
     /// Loads `unet/`, `vae/`, `text_encoder/`, `tokenizer/` and `scheduler/` of a diffusers pipeline
     /// folder. `roundWeightsToFP16` reproduces sdhelper, which loads every weight as float16.
     public init(modelDirectory dir: String, roundWeightsToFP16: Bool = true) throws {
-        func source(_ path: String) throws -> any WeightSource {
-            let file = try SafeTensorsFile(path: path)
-            return roundWeightsToFP16 ? FP16RoundedWeights(base: file) : file
+        func source(_ file: SafeTensorsFile) -> any WeightSource {
+            roundWeightsToFP16 ? FP16RoundedWeights(base: file) : file
         }
+        func source(_ path: String) throws -> any WeightSource { source(try SafeTensorsFile(path: path)) }
         let u = try UNetFiles(modelDirectory: dir)
-        unet = try UNet(config: UNetConfig(contentsOf: u.config), weights: source(u.weights))
+        let (unetConfig, unetWeights) = try UNetConfig.load(u)
+        unet = try UNet(config: unetConfig, weights: source(unetWeights))
         let v = try ModelFiles(directory: dir, subfolder: "vae", weightNames: UNetFiles.weightNames)
         vae = try VAEEncoder(config: .init(contentsOf: v.config), weights: source(v.weights))
         let t = try ModelFiles(directory: dir, subfolder: "text_encoder", weightNames: ["model.safetensors", "model.fp16.safetensors"])
@@ -53,7 +54,7 @@ public struct StableDiffusionPipeline: Sendable {
 
     /// The prompt embedding (1, 77, D); compute it once per run.
     public func promptEmbedding(_ prompt: String) throws -> Tensor {
-        try textEncoder([tokenizer.encode(prompt)])
+        try textEncoder([try tokenizer.encode(prompt)])
     }
 
     /// One batch, reseeded as sdhelper reseeds every batch: image i gets slice i of the batch's VAE

@@ -16,13 +16,17 @@ public struct CLIPTextModel: Sendable {
         public var quickGELU = true
 
         public init(contentsOf path: String) throws {
-            var r = ConfigReader(dict: try JSONValue.object(contentsOf: path), file: path)
-            hidden = try r.int("hidden_size")
-            intermediate = try r.int("intermediate_size")
-            heads = try r.int("num_attention_heads")
-            layers = try r.int("num_hidden_layers")
-            maxPositions = try r.int("max_position_embeddings", default: 77)
-            vocabSize = try r.int("vocab_size", default: 49408)
+            try self.init(json: try JSONValue.object(contentsOf: path), file: path)
+        }
+
+        public init(json: [String: JSONValue], file path: String = "config.json") throws {
+            var r = ConfigReader(dict: json, file: path)
+            hidden = try r.int("hidden_size", in: ConfigRange.channels)
+            intermediate = try r.int("intermediate_size", in: 1...(4 * ConfigRange.channels.upperBound))
+            heads = try r.int("num_attention_heads", in: ConfigRange.channels)
+            layers = try r.int("num_hidden_layers", in: ConfigRange.layers)
+            maxPositions = try r.int("max_position_embeddings", default: 77, in: 77...4096)
+            vocabSize = try r.int("vocab_size", default: 49408, in: 1...1_000_000)
             layerNormEps = try r.float("layer_norm_eps", default: 1e-5)
             try r.expect("hidden_act", oneOf: ["quick_gelu", "gelu"], optional: false)
             if case .string(let act)? = r.dict["hidden_act"] { quickGELU = act == "quick_gelu" }

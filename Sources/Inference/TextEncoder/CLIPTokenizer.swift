@@ -1,4 +1,5 @@
 import Foundation
+import InputLimits
 
 /// The CLIP byte-level BPE tokenizer as transformers' `CLIPTokenizer` applies it for Stable Diffusion
 /// (docs/reference-pipeline.md §4.2): NFC + whitespace folding + lowercase, CLIP's pre-tokenising regex,
@@ -27,10 +28,7 @@ public struct CLIPTokenizer: Sendable {
         var encoder: [String: Int]
         var merges: [String]
         if fm.fileExists(atPath: "\(vdir)/vocab.json") {
-            guard case .object(let v) = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: URL(fileURLWithPath: "\(vdir)/vocab.json"))) else {
-                throw LoadError(message: "\(vdir)/vocab.json: not a JSON object")
-            }
-            encoder = v.compactMapValues { if case .number(let n) = $0 { return Int(n) }; return nil }
+            encoder = Self.tokenIDs(try JSONValue.object(contentsOf: "\(vdir)/vocab.json"))
             let text = try String(contentsOfFile: "\(vdir)/merges.txt", encoding: .utf8)
             merges = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init).filter { !$0.hasPrefix("#version") }
         } else if fm.fileExists(atPath: "\(vdir)/tokenizer.json") {
@@ -55,11 +53,16 @@ public struct CLIPTokenizer: Sendable {
     }
 
     /// Token ids for one prompt: exactly 77, truncated and padded like `padding="max_length", truncation=True`.
-    public func encode(_ prompt: String) -> [Int] {
+    /// Prompts longer than `InputLimits.maxPromptBytes` are refused.
+    public func encode(_ prompt: String) throws -> [Int] {
+        guard prompt.utf8.count <= InputLimits.maxPromptBytes else {
+            throw LimitError("prompt of \(prompt.utf8.count) bytes is over the limit of \(InputLimits.maxPromptBytes) (CLIP reads only \(maxLength - 2) tokens)")
+        }
         var ids: [Int] = []
-        for (piece, isSpecial) in splitSpecial(prompt) {
+        // Words after the first 75 tokens cannot change the result, so encoding stops there.
+        for (piece, isSpecial) in splitSpecial(prompt) where ids.count < maxLength - 2 {
             if isSpecial { ids.append(specialTokens[piece]!); continue }
-            for word in pretokenize(normalize(piece)) { ids += bpe(word) }
+            for word in pretokenize(normalize(piece)) where ids.count < maxLength - 2 { ids += bpe(word) }
         }
         let body = Array(ids.prefix(maxLength - 2))
         return [bos] + body + [eos] + Array(repeating: padID, count: maxLength - 2 - body.count)
@@ -157,13 +160,22 @@ public struct CLIPTokenizer: Sendable {
         return nil
     }
 
+    /// Token ids of a vocabulary object; entries that are not integers in 0…Int32.max are dropped
+    /// (transformers' ids are int32), so every id can index an embedding table after its range check.
+    static func tokenIDs(_ vocab: [String: JSONValue]) -> [String: Int] { vocab.compactMapValues(tokenID) }
+
+    static func tokenID(_ value: JSONValue) -> Int? {
+        guard let id = value.exactInt, (0...Int(Int32.max)).contains(id) else { return nil }
+        return id
+    }
+
     static func readTokenizerJSON(_ path: String) throws -> ([String: Int], [String]) {
         let obj = try JSONValue.object(contentsOf: path)
         guard case .object(let model)? = obj["model"], case .object(let vocab)? = model["vocab"],
               case .array(let mergeList)? = model["merges"] else {
             throw LoadError(message: "\(path): no model.vocab / model.merges")
         }
-        let encoder = vocab.compactMapValues { if case .number(let n) = $0 { return Int(n) }; return nil }
+        let encoder = tokenIDs(vocab)
         let merges: [String] = mergeList.compactMap {
             switch $0 {
             case .string(let s): return s
@@ -174,7 +186,7 @@ public struct CLIPTokenizer: Sendable {
         var full = encoder
         if case .array(let added)? = obj["added_tokens"] {
             for case .object(let t) in added {
-                if case .string(let s)? = t["content"], case .number(let id)? = t["id"] { full[s] = Int(id) }
+                if case .string(let s)? = t["content"], let id = t["id"].flatMap(tokenID) { full[s] = id }
             }
         }
         return (full, merges)

@@ -1,4 +1,5 @@
 import Foundation
+import InputLimits
 
 /// A parsed JSON value that keeps booleans and numbers apart (Foundation's JSONSerialization
 /// cannot always tell `true` from `1`), used for diffusers/transformers config files.
@@ -22,11 +23,22 @@ public enum JSONValue: Sendable, Equatable, Decodable, CustomStringConvertible {
 
     /// Parses a JSON file whose top level is an object.
     public static func object(contentsOf path: String) throws -> [String: JSONValue] {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        try object(Data(contentsOf: URL(fileURLWithPath: path)), file: path)
+    }
+
+    /// Parses JSON text whose top level is an object; nesting is bounded by `InputLimits.maxJSONDepth`.
+    public static func object(_ data: Data, file: String) throws -> [String: JSONValue] {
+        do { try InputLimits.checkJSONDepth(data, what: file) } catch { throw ConfigError(file: file, message: "\(error)") }
         guard case .object(let dict)? = try? JSONDecoder().decode(JSONValue.self, from: data) else {
-            throw ConfigError(file: path, message: "not a JSON object")
+            throw ConfigError(file: file, message: "not a JSON object")
         }
         return dict
+    }
+
+    /// The value as an `Int` when it is a number with an exact `Int` value (1e300 and 2.5 are not).
+    public var exactInt: Int? {
+        guard case .number(let d) = self else { return nil }
+        return Int(exactly: d)
     }
 
     public var description: String {

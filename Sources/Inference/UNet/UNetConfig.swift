@@ -49,7 +49,7 @@ extension UNetConfig {
     public init(json: [String: JSONValue], file: String = "config.json") throws {
         var r = ConfigReader(dict: json, file: file)
         try r.expect("_class_name", oneOf: ["UNet2DConditionModel"], optional: true)
-        blockOutChannels = try r.intList("block_out_channels")
+        blockOutChannels = try r.intList("block_out_channels", in: ConfigRange.channels, count: ConfigRange.blocks)
         downBlocks = try r.stringList("down_block_types").map { s in
             guard let b = DownBlock(rawValue: s) else { throw r.error("down_block_types: unsupported block type '\(s)'") }
             return b
@@ -61,21 +61,21 @@ extension UNetConfig {
         guard downBlocks.count == blockOutChannels.count, upBlocks.count == blockOutChannels.count else {
             throw r.error("block_out_channels, down_block_types and up_block_types must have the same length")
         }
-        inChannels = try r.int("in_channels", default: 4)
-        outChannels = try r.int("out_channels", default: 4)
-        layersPerBlock = try r.int("layers_per_block", default: 2)
-        crossAttentionDim = try r.int("cross_attention_dim", default: 1280)
+        inChannels = try r.int("in_channels", default: 4, in: ConfigRange.imageChannels)
+        outChannels = try r.int("out_channels", default: 4, in: ConfigRange.imageChannels)
+        layersPerBlock = try r.int("layers_per_block", default: 2, in: ConfigRange.layers)
+        crossAttentionDim = try r.int("cross_attention_dim", default: 1280, in: ConfigRange.channels)
         useLinearProjection = try r.bool("use_linear_projection", default: false)
-        transformerLayersPerBlock = try r.int("transformer_layers_per_block", default: 1)
-        normGroups = try r.int("norm_num_groups", default: 32)
+        transformerLayersPerBlock = try r.int("transformer_layers_per_block", default: 1, in: ConfigRange.layers)
+        normGroups = try r.int("norm_num_groups", default: 32, in: ConfigRange.channels)
         normEps = try r.float("norm_eps", default: 1e-5)
         flipSinToCos = try r.bool("flip_sin_to_cos", default: true)
         freqShift = try r.float("freq_shift", default: 0)
-        downsamplePadding = try r.int("downsample_padding", default: 1)
+        downsamplePadding = try r.int("downsample_padding", default: 1, in: 0...ConfigRange.kernel.upperBound)
         midBlockScaleFactor = try r.float("mid_block_scale_factor", default: 1)
         resnetOutputScaleFactor = try r.float("resnet_out_scale_factor", default: 1)
-        convInKernel = try r.int("conv_in_kernel", default: 3)
-        convOutKernel = try r.int("conv_out_kernel", default: 3)
+        convInKernel = try r.int("conv_in_kernel", default: 3, in: ConfigRange.kernel)
+        convOutKernel = try r.int("conv_out_kernel", default: 3, in: ConfigRange.kernel)
         centerInputSample = try r.bool("center_input_sample", default: false)
         headsPerBlock = try Self.heads(&r, blocks: blockOutChannels.count)
         try Self.refuseUnsupported(&r)
@@ -88,11 +88,11 @@ extension UNetConfig {
         if r.isSet("num_attention_heads") {
             throw r.error("num_attention_heads is set; diffusers refuses it for UNet2DConditionModel (use attention_head_dim)")
         }
-        if let list = try r.optionalIntList("attention_head_dim") {
+        if let list = try r.optionalIntList("attention_head_dim", in: ConfigRange.channels, count: ConfigRange.blocks) {
             guard list.count == blocks else { throw r.error("attention_head_dim has \(list.count) entries for \(blocks) blocks") }
             return list
         }
-        return Array(repeating: try r.int("attention_head_dim", default: 8), count: blocks)
+        return Array(repeating: try r.int("attention_head_dim", default: 8, in: ConfigRange.channels), count: blocks)
     }
 
     private static func refuseUnsupported(_ r: inout ConfigReader) throws {
@@ -132,6 +132,16 @@ extension UNetConfig {
     }
 }
 
+/// Ranges of config values, wide enough for every Stable Diffusion model (SD-1.5 to SD-XL use at most
+/// 4 blocks, 1280 channels, 10 transformer layers, 2048 cross-attention channels, 23 CLIP layers).
+enum ConfigRange {
+    static let blocks = 1...8
+    static let channels = 1...8192
+    static let imageChannels = 1...64
+    static let layers = 1...64
+    static let kernel = 1...7
+}
+
 /// Reads typed values from a config dict and remembers which keys were used.
 struct ConfigReader {
     let dict: [String: JSONValue]
@@ -156,22 +166,28 @@ struct ConfigReader {
         return isSet(key) ? dict[key] : nil
     }
 
-    mutating func int(_ key: String, default d: Int? = nil) throws -> Int {
+    /// An integer in `range`. Config values size buffers and loops, so each has a range: a value
+    /// outside it is refused by name before anything is allocated.
+    mutating func int(_ key: String, default d: Int? = nil, in range: ClosedRange<Int>) throws -> Int {
+        let n: Int
         switch value(key) {
         case nil:
-            if let d { return d }
-            throw error("missing required key '\(key)'")
-        case .number(let n)? where n == n.rounded(): return Int(n)
+            guard let d else { throw error("missing required key '\(key)'") }
+            n = d
         case .array?: throw error("\(key) as a per-block list is not supported; expected an integer")
-        case let v?: throw error("\(key) must be an integer, found \(v)")
+        case let v?:
+            guard let i = v.exactInt else { throw error("\(key) must be an integer, found \(v)") }
+            n = i
         }
+        return try checked(key, n, in: range)
     }
 
+    /// A finite number (NaN and infinities, also from overflowing Float, are refused).
     mutating func float(_ key: String, default d: Float) throws -> Float {
         switch value(key) {
         case nil: return d
-        case .number(let n)?: return Float(n)
-        case let v?: throw error("\(key) must be a number, found \(v)")
+        case .number(let n)? where Float(n).isFinite: return Float(n)
+        case let v?: throw error("\(key) must be a finite number, found \(v)")
         }
     }
 
@@ -184,17 +200,27 @@ struct ConfigReader {
         }
     }
 
-    mutating func intList(_ key: String) throws -> [Int] {
-        guard let list = try optionalIntList(key) else { throw error("missing required key '\(key)' (a list of integers)") }
+    mutating func intList(_ key: String, in range: ClosedRange<Int>, count: ClosedRange<Int>) throws -> [Int] {
+        guard let list = try optionalIntList(key, in: range, count: count) else { throw error("missing required key '\(key)' (a list of integers)") }
         return list
     }
 
-    mutating func optionalIntList(_ key: String) throws -> [Int]? {
+    mutating func optionalIntList(_ key: String, in range: ClosedRange<Int>, count: ClosedRange<Int>) throws -> [Int]? {
         guard case .array(let list)? = value(key) else { return nil }
-        return try list.map { e in
-            guard case .number(let n) = e, n == n.rounded() else { throw error("\(key) must hold integers, found \(e)") }
-            return Int(n)
+        guard count.contains(list.count) else {
+            throw error("\(key) has \(list.count) entries, outside the supported range \(count.lowerBound)…\(count.upperBound)")
         }
+        return try list.enumerated().map { i, e in
+            guard let n = e.exactInt else { throw error("\(key) must hold integers, found \(e)") }
+            return try checked("\(key)[\(i)]", n, in: range)
+        }
+    }
+
+    private func checked(_ key: String, _ n: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard range.contains(n) else {
+            throw error("\(key) = \(n) is outside the supported range \(range.lowerBound)…\(range.upperBound)")
+        }
+        return n
     }
 
     mutating func stringList(_ key: String) throws -> [String] {

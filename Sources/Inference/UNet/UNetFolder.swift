@@ -45,9 +45,10 @@ public struct UNetFiles: Sendable {
 }
 
 extension UNet {
-    /// Loads a U-Net from a diffusers folder. Every weight's shape is checked against the config.
+    /// Loads a U-Net from a diffusers folder. The config's counts are checked against the weight file
+    /// first, then every weight's shape as it is loaded.
     public init(modelDirectory dir: String) throws {
-        let files = try UNetFiles(modelDirectory: dir)
-        try self.init(config: UNetConfig(contentsOf: files.config), weights: SafeTensorsFile(path: files.weights))
+        let (config, weights) = try UNetConfig.load(UNetFiles(modelDirectory: dir))
+        try self.init(config: config, weights: weights)
     }
 }

@@ -15,13 +15,17 @@ public struct VAEEncoder: Sendable {
         public var midBlockAttention = true
 
         public init(contentsOf path: String) throws {
-            var r = ConfigReader(dict: try JSONValue.object(contentsOf: path), file: path)
+            try self.init(json: try JSONValue.object(contentsOf: path), file: path)
+        }
+
+        public init(json: [String: JSONValue], file path: String = "config.json") throws {
+            var r = ConfigReader(dict: json, file: path)
             try r.expect("_class_name", oneOf: ["AutoencoderKL"], optional: true)
-            blockOutChannels = try r.intList("block_out_channels")
-            inChannels = try r.int("in_channels", default: 3)
-            latentChannels = try r.int("latent_channels", default: 4)
-            layersPerBlock = try r.int("layers_per_block", default: 1)
-            normGroups = try r.int("norm_num_groups", default: 32)
+            blockOutChannels = try r.intList("block_out_channels", in: ConfigRange.channels, count: ConfigRange.blocks)
+            inChannels = try r.int("in_channels", default: 3, in: ConfigRange.imageChannels)
+            latentChannels = try r.int("latent_channels", default: 4, in: ConfigRange.imageChannels)
+            layersPerBlock = try r.int("layers_per_block", default: 1, in: ConfigRange.layers)
+            normGroups = try r.int("norm_num_groups", default: 32, in: ConfigRange.channels)
             scalingFactor = try r.float("scaling_factor", default: 0.18215)
             useQuantConv = try r.bool("use_quant_conv", default: true)
             midBlockAttention = try r.bool("mid_block_add_attention", default: true)
