@@ -102,9 +102,8 @@ extension Detection {
         let out = UnsafeMutableBufferPointer<Float>.allocate(capacity: k * n * t)   // (K, n, T)
         defer { out.deallocate() }
         let shared = UnsafeSendable((out, features.allFeatures, features.allNorms))
-        let savedThreads = openblas_get_num_threads()
-        if workers > 1 { openblas_set_num_threads(1) }  // one single-threaded sgemm per worker
-        defer { openblas_set_num_threads(savedThreads) }
+        if workers > 1 { nl_blas_single_threaded_begin() }  // one single-threaded sgemm per worker
+        defer { if workers > 1 { nl_blas_single_threaded_end() } }
         Pages.adviseSequential(UnsafeRawBufferPointer(features.allFeatures))
         defer { Pages.release(UnsafeRawBufferPointer(features.allFeatures)) }   // what fault-around mapped beyond
         DispatchQueue.concurrentPerform(iterations: workers) { w in

@@ -56,4 +56,12 @@ double nl_fma_gflops(long iterations);
 /// glibc: keep freed buffers up to 32 MB in the heap and never trim it (no-op elsewhere).
 void nl_keep_freed_memory(void);
 
+/// A section of single-threaded OpenBLAS calls run side by side by the caller's own workers: the
+/// first section to begin sets OpenBLAS to 1 thread, the last to end restores the count (sections
+/// in different threads nest). nl_blas_set_threads sets the count outside sections (inside one it
+/// becomes the count restored at the end).
+void nl_blas_single_threaded_begin(void);
+void nl_blas_single_threaded_end(void);
+void nl_blas_set_threads(int n);
+
 #endif

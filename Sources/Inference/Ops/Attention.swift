@@ -29,7 +29,8 @@ private func attentionCore(
     let tasks = heads * blocksPerHead
     let workers = tasks >= 4 && t * s >= 1 << 16 ? 2 : 1
     let ptrs = UnsafeSendable((q, k, v, out))
-    if workers > 1 { setBLASThreads(1) }
+    if workers > 1 { nl_blas_single_threaded_begin() }
+    defer { if workers > 1 { nl_blas_single_threaded_end() } }
     DispatchQueue.concurrentPerform(iterations: workers) { w in
         let (q, k, v, out) = ptrs.pointer
         var scores = [Float](repeating: 0, count: block * s)
@@ -64,7 +65,6 @@ private func attentionCore(
             }
         }
     }
-    if workers > 1 { setBLASThreads(blasThreads) }
 }
 
 /// Head dimensions up to this use the packed-key score kernel (C): SD-1.5's 40, 80 and 160 would

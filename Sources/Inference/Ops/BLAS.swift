@@ -1,4 +1,5 @@
 import CBLAS
+import CKernels
 import Dispatch
 
 /// Row-major `C = alpha · op(A) · op(B) + beta · C` with OpenBLAS; C is m×n, the inner dimension k.
@@ -14,18 +15,10 @@ func gemm(
         Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
-/// Threads the U-Net's GEMMs use (OpenBLAS's own default is every core).
-nonisolated(unsafe) private(set) var blasThreads = Int(openblas_get_num_threads())
-
-/// Sets the number of threads OpenBLAS uses for GEMM.
-public func setBLASThreads(_ n: Int) {
-    openblas_set_num_threads(Int32(n))
-}
-
-/// Sets the default thread count the U-Net restores after single-threaded sections.
+/// Sets the number of threads OpenBLAS uses for GEMM, once per process (commands do it at start);
+/// single-threaded sections (`nl_blas_single_threaded_begin`/`_end`) restore it when the last one ends.
 public func configureBLASThreads(_ n: Int) {
-    blasThreads = n
-    setBLASThreads(n)
+    nl_blas_set_threads(Int32(n))
 }
 
 /// OpenBLAS's name for the kernel set it picked on this CPU (e.g. "SkylakeX").

@@ -38,8 +38,8 @@ extension Conv2d {
         let workers = 2, silu: Int32 = transform?.silu == true ? 1 : 0
         Scratch.with(count: 16 * cout * cin + 16 * (cin + cout) * ntMax) { scratch in
             let ptrs = UnsafeSendable((scratch, x, y))
-            setBLASThreads(1)
-            defer { setBLASThreads(blasThreads) }
+            nl_blas_single_threaded_begin()
+            defer { nl_blas_single_threaded_end() }
             weight.withUnsafeBufferPointer { wb in
                 let wp = UnsafeSendable(wb.baseAddress!)
                 DispatchQueue.concurrentPerform(iterations: workers) { k in
