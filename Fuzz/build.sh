@@ -13,6 +13,7 @@ mkdir -p "$out/modules"
 # LabelStore is only its file readers here (the rest needs GRDB, which is not fuzzed).
 swift_modules=(
   "InputLimits:Sources/InputLimits/*.swift"
+  "Domain:Sources/Domain/*.swift"
   "MappedFile:Sources/MappedFile/*.swift"
   "NPYFormat:Sources/NPYFormat/*.swift"
   "SafeTensors:Sources/SafeTensors/*.swift"

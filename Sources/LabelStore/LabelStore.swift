@@ -122,3 +122,6 @@ extension LabelStore {
     /// Direct read access for tools and tests that query the schema themselves.
     public var reader: any DatabaseReader { pool }
 }
+
+/// Detector resolves a run's labels and prototypes through this protocol, without linking the database.
+extension LabelStore: LabelCatalog {}

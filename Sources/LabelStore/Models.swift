@@ -4,9 +4,6 @@ import Foundation
 /// `Domain`; every user of the store sees them through this module.
 @_exported import Domain
 
-/// Detector resolves a run's labels and prototypes through this protocol, without linking the database.
-extension LabelStore: LabelCatalog {}
-
 extension AnnotationKind {
     public static func parse(_ text: String) throws -> AnnotationKind {
         guard let k = AnnotationKind(rawValue: text) else {
