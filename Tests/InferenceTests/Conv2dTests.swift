@@ -57,11 +57,7 @@ import Testing
         let x = Tensor(shape: [2, cin, h, w], data: Self.random(2 * cin * h * w, seed: 6))
         let got = conv(x)
         #expect(got.shape == [2, cout, h, w])
-        for b in 0..<2 {
-            let one = Tensor(shape: [1, cin, h, w], data: Array(x.data[(b * cin * h * w)..<((b + 1) * cin * h * w)]))
-            let c = Compare(Array(got.data[(b * cout * h * w)..<((b + 1) * cout * h * w)]), Self.naive(conv, one))
-            #expect(c.maxAbsDiff <= 1e-5 * c.maxAbsRef, "image \(b): \(c.maxAbsDiff)")
-        }
+        Self.expectEachImageMatchesNaive(conv, x, got)
     }
 
     /// norm → SiLU → conv fused into the padding copy gives what the three separate steps give.
@@ -100,11 +96,7 @@ import Testing
         #expect(h < 200 || (h + 1) / 2 > Conv2d.winogradBandFloats / (16 * (cin + cout) * ((w + 1) / 2)))
         let x = Tensor(shape: [2, cin, h, w], data: Self.random(2 * cin * h * w, seed: 14))
         let got = Self.winograd(conv, x)
-        for b in 0..<2 {
-            let one = Tensor(shape: [1, cin, h, w], data: Array(x.data[(b * cin * h * w)..<((b + 1) * cin * h * w)]))
-            let c = Compare(Array(got.data[(b * cout * h * w)..<((b + 1) * cout * h * w)]), Self.naive(conv, one))
-            #expect(c.maxAbsDiff <= 1e-5 * c.maxAbsRef, "\(h)×\(w) image \(b): \(c.maxAbsDiff) of \(c.maxAbsRef)")
-        }
+        Self.expectEachImageMatchesNaive(conv, x, got)
     }
 
     /// GroupNorm → SiLU applied inside the Winograd input transform gives what the separate steps give,
@@ -125,5 +117,15 @@ import Testing
         #expect(wideConv.usesWinograd(height: 32, width: 32) && !wideConv.usesWinograd(height: 16, width: 16))
         let viaCall = wideConv(big, normalizedBy: wideNorm, silu: true), direct = Self.winograd(wideConv, big, norm: wideNorm)
         #expect(viaCall.data == direct.data)
+    }
+
+    /// Each image of the batch `x` through `conv` (result `got`) against direct evaluation, within 1e-5 of max |ref|.
+    static func expectEachImageMatchesNaive(_ conv: Conv2d, _ x: Tensor, _ got: Tensor) {
+        let (cin, h, w, cout) = (x.channels, x.height, x.width, got.channels)
+        for b in 0..<x.batch {
+            let one = Tensor(shape: [1, cin, h, w], data: Array(x.data[(b * cin * h * w)..<((b + 1) * cin * h * w)]))
+            let c = Compare(Array(got.data[(b * cout * got.height * got.width)..<((b + 1) * cout * got.height * got.width)]), naive(conv, one))
+            #expect(c.maxAbsDiff <= 1e-5 * c.maxAbsRef, "\(h)×\(w) image \(b): \(c.maxAbsDiff) of \(c.maxAbsRef)")
+        }
     }
 }
