@@ -62,11 +62,15 @@ let package = Package(
             dependencies: ["Domain", "CKernels", "FeatureStore", "NPYFormat", "ImageIO", "InputLimits", .product(name: "GRDB", package: "GRDB.swift")]
         ),
 
+        // The HTTP API's requests as plain values: JSON bodies and query strings decoded and checked
+        // into typed requests or categorized errors, without Hummingbird (so Fuzz/ reaches them).
+        .target(name: "APIRequests", dependencies: ["Domain", "Detector", "InputLimits"]),
+
         // The labeling HTTP API and static WebLabeler files.
         .target(
             name: "LabelServer",
             dependencies: [
-                "Domain", "LabelStore", "FeatureStore", "ImageIO", "Detector", "Charts",
+                "APIRequests", "Domain", "LabelStore", "FeatureStore", "ImageIO", "Detector", "Charts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,31 +100,35 @@ let package = Package(
         // system's libfuse3, so `swift build` does not need it) and its mount/cut driver.
         .target(name: "PowerFS", path: "Tests/PowerFS", exclude: ["powerfs.c"]),
 
+        // Helpers every test target shares: the one runner of the built `normlab` binary, temporary
+        // folders, and planted runs (small feature arrays with planted anomalies in a real store).
+        .target(name: "TestSupport", dependencies: ["LabelStore", "NPYFormat"], path: "Tests/TestSupport"),
+
         .testTarget(name: "NPYFormatTests", dependencies: ["NPYFormat", "InputLimits"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "InferenceTests",
-            dependencies: ["Inference", "Extraction", "SafeTensors", "NPYFormat", "LabelStore", "FeatureStore", "PowerFS", "InputLimits"],
+            dependencies: ["Inference", "Extraction", "SafeTensors", "NPYFormat", "LabelStore", "FeatureStore", "PowerFS", "InputLimits", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "InputLimits"]),
-        .testTarget(name: "DetectorTests", dependencies: ["Detector", "FeatureStore", "LabelStore", "NPYFormat"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DetectorTests", dependencies: ["Detector", "FeatureStore", "LabelStore", "NPYFormat", "TestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "InputLimits"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "LabelStoreTests",
-            dependencies: ["LabelStore", "FeatureStore", "NPYFormat", "ImageIO", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LabelStore", "FeatureStore", "NPYFormat", "ImageIO", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "LabelServerTests",
-            dependencies: ["LabelServer", "LabelStore", "FeatureStore", "NPYFormat", "PowerFS", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["LabelServer", "APIRequests", "LabelStore", "FeatureStore", "NPYFormat", "PowerFS", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Drives headless chromium (DevTools protocol) against a live `normlab serve` and reads the
         // SQLite file directly; see Tests/WebLabelerTests/LabelerSession.swift.
         .testTarget(
             name: "WebLabelerTests",
             dependencies: [
-                "NPYFormat", "CPNG", "LabelStore",
+                "NPYFormat", "CPNG", "LabelStore", "TestSupport",
                 .product(name: "WSClient", package: "swift-websocket"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import NPYFormat
 import Testing
 import LabelStore
@@ -7,25 +8,12 @@ import LabelStore
 /// the default test split, files, several prototypes, and a clear message with a nonzero exit for bad input.
 @Suite struct DetectCLITests {
     /// The `normlab` executable built beside the test bundle (or $NORMLAB_BIN).
-    static var executable: String {
-        if let path = ProcessInfo.processInfo.environment["NORMLAB_BIN"] { return path }
-        let bundle = Bundle.main.bundleURL
-        let folder = bundle.pathExtension == "xctest" ? bundle.deletingLastPathComponent() : bundle
-        return folder.appendingPathComponent("normlab").path
-    }
+    static var executable: String { normlabExecutable }
 
     /// Runs `normlab args…`: exit status, standard output, standard error.
     static func normlab(_ args: [String]) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = args
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let r = try runNormlab(args)
+        return (r.status, r.stdout, r.stderr)
     }
 
     /// (tp, fp, fn) of each CSV line.

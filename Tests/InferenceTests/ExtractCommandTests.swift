@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import LabelStore
 import NPYFormat
@@ -34,7 +35,7 @@ import NPYFormat
         }
         // Slow it down (hidden test option), then kill -9 once at least one batch is durable.
         let p = Process()
-        p.executableURL = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("normlab")
+        p.executableURL = URL(fileURLWithPath: normlabExecutable)
         p.arguments = Self.extractArgs(db, model) + ["--throttle-ms", "1500"]
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -78,7 +79,7 @@ import NPYFormat
         let db = dir + "/c.sqlite"
         try #require(try runNormlab(["dataset", "add", "--db", db, "photos", images]).status == 0)
         let p = Process()
-        p.executableURL = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("normlab")
+        p.executableURL = URL(fileURLWithPath: normlabExecutable)
         p.arguments = Self.extractArgs(db, model) + ["--throttle-ms", "1500"]
         let err = Pipe()
         p.standardError = err

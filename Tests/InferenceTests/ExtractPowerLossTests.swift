@@ -1,5 +1,6 @@
 import FeatureStore
 import Foundation
+import TestSupport
 import PowerFS
 import Testing
 
@@ -44,7 +45,7 @@ import Testing
     /// Starts a slowed-down extraction and cuts the power `delayMs` after two images are durable.
     private func cutMidBatch(db: String, model: String, folder: PowerLossFolder, delayMs: Int) throws {
         let p = Process()
-        p.executableURL = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("normlab")
+        p.executableURL = URL(fileURLWithPath: normlabExecutable)
         p.arguments = ExtractCommandTests.extractArgs(db, model) + ["--throttle-ms", "1500"]
         let log = folder.root + "/extract-cut.log"
         FileManager.default.createFile(atPath: log, contents: nil)

@@ -1,5 +1,6 @@
 import Extraction
 import Foundation
+import TestSupport
 import Testing
 import LabelStore
 @testable import Inference

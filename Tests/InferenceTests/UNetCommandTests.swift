@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import NPYFormat
 import SafeTensors
@@ -34,27 +35,4 @@ import SafeTensors
         let noModel = try runNormlab(["unet", "--model", "/nonexistent", "--latent", "x", "--timestep", "1", "--context", "y", "--positions", "conv_in", "--out", "z"])
         #expect(noModel.status != 0 && noModel.stderr.contains("/nonexistent"))
     }
-}
-
-struct ProcessResult {
-    let status: Int32
-    let stdout: String
-    let stderr: String
-}
-
-/// Runs the `normlab` executable that `swift test` built next to the test bundle.
-func runNormlab(_ arguments: [String]) throws -> ProcessResult {
-    let binDir = Bundle.module.bundleURL.deletingLastPathComponent()
-    let binary = binDir.appendingPathComponent("normlab")
-    let p = Process()
-    p.executableURL = binary
-    p.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return ProcessResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
 }

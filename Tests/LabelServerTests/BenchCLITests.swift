@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Short runs of the labeling benchmarks: the in-process server and the `serve` child process

@@ -1,31 +1,8 @@
 import Foundation
+import TestSupport
 import NPYFormat
 import Testing
 @testable import LabelStore
-
-/// The `normlab` executable built beside the test bundle (or $NORMLAB_BIN).
-var normlabExecutable: String {
-    if let path = ProcessInfo.processInfo.environment["NORMLAB_BIN"] { return path }
-    let bundle = Bundle.main.bundleURL
-    let folder = bundle.pathExtension == "xctest" ? bundle.deletingLastPathComponent() : bundle
-    return folder.appendingPathComponent("normlab").path
-}
-
-/// Runs `normlab args…`; returns exit status and everything it printed.
-func normlab(_ args: String...) throws -> (status: Int32, output: String) { try normlab(args) }
-
-func normlab(_ args: [String]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: normlabExecutable)
-    process.arguments = args
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
 
 /// The commands as a user types them: exit codes, messages, and nothing half-written.
 @Suite struct CLITests {

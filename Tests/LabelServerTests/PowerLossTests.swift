@@ -1,5 +1,6 @@
 import FeatureStore
 import Foundation
+import TestSupport
 import NPYFormat
 import PowerFS
 import Testing

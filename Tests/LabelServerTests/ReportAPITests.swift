@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import NPYFormat
 import Testing
 @testable import LabelServer
@@ -10,9 +11,7 @@ import Testing
 /// planted tokens: TP 4 (image 0), FP 4 (image 2), FN 0.
 @Suite struct ReportAPITests {
     static func plant(_ s: TestServer) async throws -> Int64 {
-        let v = plantedReportRun()
-        try NPY.write(v, shape: [4, 3, 4, 4], to: s.folder + "/p.npy")
-        try await s.store.importFeatures(file: s.folder + "/p.npy", dataset: "p-ds", run: "p")
+        try await plantedReportRun().importRun(into: s.store, folder: s.folder, run: "p")
         _ = try await s.store.addAnnotation(run: "p", image: 0, x: 0, y: 0, kind: .patch2x2, source: .manual, by: Actor(annotator: "t", origin: "test"))
         return try await s.store.recordPrototype(NewPrototype(
             run: "p", tokens: "patch", trainFraction: 1, trainImages: 4, labels: [(LabelRow(image: 0, x: 0, y: 0), .patch2x2)],
@@ -84,15 +83,8 @@ import Testing
 
 /// The report tests' run, (4, 3, 4, 4) float32: background e0, a 2×2 patch of 5·e2 at (0, 0) of
 /// image 0 and at (2, 2) of image 2.
-func plantedReportRun() -> [Float] {
-    var v = [Float](repeating: 0, count: 4 * 3 * 16)
-    for i in 0..<4 { for t in 0..<16 { v[(i * 3) * 16 + t] = 1 } }
-    for (i, x0, y0) in [(0, 0, 0), (2, 2, 2)] {
-        for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-            let t = (y0 + dy) * 4 + x0 + dx
-            v[(i * 3) * 16 + t] = 0
-            v[(i * 3 + 2) * 16 + t] = 5
-        }
-    }
-    return v
+func plantedReportRun() -> PlantedRun {
+    var run = PlantedRun(count: 4, channels: 3, height: 4, width: 4, background: [1, 0, 0])
+    for (i, x, y) in [(0, 0, 0), (2, 2, 2)] { run.plantPatch(image: i, x: x, y: y, [0, 0, 5]) }
+    return run
 }

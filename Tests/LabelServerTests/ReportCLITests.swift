@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import NPYFormat
 import Testing
 @testable import LabelStore
@@ -11,8 +12,7 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: normlabExecutable), "build normlab first")
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("normlab-report-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let v = plantedReportRun()
-        try NPY.write(v, shape: [4, 3, 4, 4], to: dir + "/f.npy")
+        try plantedReportRun().write(to: dir + "/f.npy")
         try NPY.write([0, 0, 0] as [Int64], shape: [1, 3], to: dir + "/labels.npy")
         try NPY.write([0, 0, 1] as [Float], shape: [3], to: dir + "/proto.npy")
         try NPY.write([0, 1] as [Float], shape: [2], to: dir + "/short.npy")

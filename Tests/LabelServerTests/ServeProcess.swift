@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Starts the real `normlab serve --port 0` and reads the bound port from its first line of output
 /// (the rest of its output is drained, so the server never blocks on a full pipe).

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import NPYFormat
 import Testing
 @testable import LabelStore
@@ -12,13 +13,9 @@ import Testing
     static let planted = [(0, 2, 0), (0, 4, 2), (2, 0, 2)]
 
     static func importRun(_ db: String, folder: String) async throws {
-        let (n, c, h, w) = (3, 3, 4, 6)
-        var values = [Float](repeating: 0, count: n * c * h * w)
-        func set(_ i: Int, _ x: Int, _ y: Int, _ v: [Float]) { for ch in 0..<c { values[((i * c + ch) * h + y) * w + x] = v[ch] } }
-        for i in 0..<n { for y in 0..<h { for x in 0..<w { set(i, x, y, [0.1, 1, 0.3]) } } }
-        for (i, x, y) in planted { for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] { set(i, x + dx, y + dy, [5, 0, 0]) } }
-        try NPY.write(values, shape: [n, c, h, w], to: folder + "/s.npy")
-        try await LabelStore(path: db).importFeatures(file: folder + "/s.npy", dataset: "s-ds", run: "s")
+        var run = PlantedRun(count: 3, channels: 3, height: 4, width: 6, background: [0.1, 1, 0.3])
+        for (i, x, y) in planted { run.plantPatch(image: i, x: x, y: y, [5, 0, 0]) }
+        try await run.importRun(into: LabelStore(path: db), folder: folder, run: "s")
     }
 
     @Test func suggestRecordsTheDetectionsAsASet() async throws {
@@ -37,10 +34,10 @@ import Testing
         #expect(byFile.status == 0, "\(byFile.output)")
         let store = try LabelStore(path: db)
         let set = try #require(try store.suggestionSets(run: "s").first)
-        #expect(set.unit == "patch" && set.total == Self.planted.count && set.pending == Self.planted.count && set.prototypeID == nil)
+        #expect(set.unit == .patch && set.total == Self.planted.count && set.pending == Self.planted.count && set.prototypeID == nil)
         #expect(byFile.output.contains("suggestion set \(set.id)"))
         for (i, x, y) in Self.planted {
-            #expect(try store.suggestions(set: set.id, image: i).contains { $0.x == x && $0.y == y && $0.state == "pending" })
+            #expect(try store.suggestions(set: set.id, image: i).contains { $0.x == x && $0.y == y && $0.state == .pending })
         }
 
         // A recorded prototype by id, token unit: every planted token, and a rejected place stays hidden
@@ -52,7 +49,7 @@ import Testing
         let byID = try normlab("suggest", "--db", db, "--run", "s", "--prototype", "\(id)", "--at", "0.5", "--unit", "token")
         #expect(byID.status == 0, "\(byID.output)")
         let tokens = try #require(try store.suggestionSets(run: "s").first)
-        #expect(tokens.id != set.id && tokens.unit == "token" && tokens.prototypeID == id && tokens.total == 4 * Self.planted.count)
+        #expect(tokens.id != set.id && tokens.unit == .token && tokens.prototypeID == id && tokens.total == 4 * Self.planted.count)
 
         let bad = try normlab("suggest", "--db", db, "--run", "s", "--prototype", dir + "/proto.npy", "--at", "1.5")
         #expect(bad.status != 0 && bad.output.contains("outside [-1, 1]"), "\(bad.output)")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import NPYFormat
 import Testing
 @testable import LabelServer
@@ -10,18 +11,9 @@ import Testing
     /// Run "s": 3 images, 4 channels, 4×4 tokens; background (1, 0, 0, 0), anomaly tokens (0, 1, 1, 0)
     /// at the 2×2 patches (image, x, y) planted below; prototype (0, 2, 2, 0) recorded.
     static func prepare(_ s: TestServer) async throws -> Int64 {
-        let (n, c, h, w) = (3, 4, 4, 4)
-        var v = [Float](repeating: 0, count: n * c * h * w)
-        for i in 0..<n { for t in 0..<(h * w) { v[(i * c) * h * w + t] = 1 } }
-        for (i, x, y) in [(0, 0, 0), (0, 2, 2), (2, 2, 0)] {
-            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                let t = (y + dy) * w + x + dx
-                v[(i * c) * h * w + t] = 0
-                for ch in [1, 2] { v[(i * c + ch) * h * w + t] = 1 }
-            }
-        }
-        try NPY.write(v, shape: [n, c, h, w], to: s.folder + "/s.npy")
-        try await s.store.importFeatures(file: s.folder + "/s.npy", dataset: "s-ds", run: "s")
+        var run = PlantedRun(count: 3, channels: 4, height: 4, width: 4, background: [1, 0, 0, 0])
+        for (i, x, y) in [(0, 0, 0), (0, 2, 2), (2, 2, 0)] { run.plantPatch(image: i, x: x, y: y, [0, 1, 1, 0]) }
+        try await run.importRun(into: s.store, folder: s.folder, run: "s")
         try await s.store.addAnnotation(run: "s", image: 0, x: 2, y: 2, kind: .patch2x2, by: Actor(annotator: "t", origin: "test"))   // labelled: a TP
         try await s.store.addAnnotation(run: "s", image: 1, x: 0, y: 2, kind: .patch2x2, by: Actor(annotator: "t", origin: "test"))   // not detected: a FN
         return try await s.store.recordPrototype(NewPrototype(run: "s", tokens: "patch", trainFraction: 1, trainImages: 3,

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Hummingbird
 import LabelServer
 import NPYFormat
@@ -40,10 +41,9 @@ final class TestServer: @unchecked Sendable {
     }
 
     static func importRun(_ store: LabelStore, folder: String, name: String, n: Int, c: Int, h: Int, w: Int) async throws {
-        var values = [Float](repeating: 0.5, count: n * c * h * w)
-        for i in 0..<n { for ch in 0..<c { values[((i * c + ch) * h + 2) * w + 2] = Float(i + 2) } }
-        try NPY.write(values, shape: [n, c, h, w], to: folder + "/\(name).npy")
-        try await store.importFeatures(file: folder + "/\(name).npy", dataset: "\(name)-ds", run: name)
+        var run = PlantedRun(count: n, channels: c, height: h, width: w, background: 0.5)
+        for i in 0..<n { run.plantToken(image: i, x: 2, y: 2, Float(i + 2)) }
+        try await run.importRun(into: store, folder: folder, run: name)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import ImageIO
 import Testing
 @testable import LabelStore

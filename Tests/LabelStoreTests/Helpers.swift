@@ -1,25 +1,13 @@
 import Foundation
 import NPYFormat
+import TestSupport
 @testable import LabelStore
-
-/// A fresh folder under /tmp for one test, removed when the value goes away.
-final class TempFolder: @unchecked Sendable {
-    let path: String
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("normlab-test-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-    func file(_ name: String) -> String { path + "/" + name }
-}
 
 /// Writes a small float32 (N, C, H, W) feature file: background 0.5, value `high` at planted tokens.
 func writeFeatures(_ path: String, n: Int, c: Int, h: Int, w: Int, planted: [(Int, Int, Int)] = [], high: Float = 8) throws {
-    var values = [Float](repeating: 0.5, count: n * c * h * w)
-    for (i, x, y) in planted {
-        for ch in 0..<c { values[((i * c + ch) * h + y) * w + x] = high }
-    }
-    try NPY.write(values, shape: [n, c, h, w], to: path)
+    var run = PlantedRun(count: n, channels: c, height: h, width: w, background: 0.5)
+    for (i, x, y) in planted { run.plantToken(image: i, x: x, y: y, high) }
+    try run.write(to: path)
 }
 
 /// A store with one imported run of `n` images on an h × w grid.

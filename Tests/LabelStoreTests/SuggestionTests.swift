@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import GRDB
 import Testing
 @testable import LabelStore
@@ -22,7 +23,7 @@ import Testing
         let (_, store, set) = try await Self.setUp()
         #expect(set.total == 4 && set.pending == 3 && set.labelled == 1 && set.accepted == 0 && set.rejected == 0)
         #expect(try store.suggestions(set: set.id, image: 0).map { [$0.x, $0.y] } == [[0, 0], [2, 2]])
-        #expect(try store.suggestions(set: set.id, image: 1).map(\.state) == ["labelled"])
+        #expect(try store.suggestions(set: set.id, image: 1).map(\.state) == [.labelled])
         #expect(try store.suggestionSets(run: "r").map(\.id) == [set.id])
     }
 
@@ -41,7 +42,7 @@ import Testing
     @Test func acceptCreatesAnAnnotationAndRejectHidesThePlaceForLaterSets() async throws {
         let (_, store, set) = try await Self.setUp()
         let who = Actor(annotator: "ann", origin: "test")
-        #expect(try await store.decideSuggestion(set: set.id, image: 0, x: 0, y: 0, kind: .patch2x2, accept: true, by: who).state == "accepted")
+        #expect(try await store.decideSuggestion(set: set.id, image: 0, x: 0, y: 0, kind: .patch2x2, accept: true, by: who).state == .accepted)
         let made = try store.annotations(run: "r", image: 0)
         #expect(made.count == 1 && made[0].source == .acceptedSuggestion && made[0].annotator == "ann")
         try await store.decideSuggestion(set: set.id, image: 0, x: 2, y: 2, kind: .patch2x2, accept: false, by: who)
@@ -50,7 +51,7 @@ import Testing
         await #expect(throws: LabelStoreError.conflict("suggestion (2, 2) of image 0 was already rejected by ann; undo that first")) {
             try await store.decideSuggestion(set: set.id, image: 0, x: 2, y: 2, kind: .patch2x2, accept: true, by: tester)
         }
-        #expect(try store.suggestions(set: set.id, image: 0).map(\.state) == ["accepted"])
+        #expect(try store.suggestions(set: set.id, image: 0).map(\.state) == [.accepted])
         let later = try await store.createSuggestionSet(run: "r", prototypeID: nil, prototypeFile: nil, threshold: 0.5, unit: "patch",
                                                         suggestions: [NewSuggestion(row: LabelRow(image: 0, x: 2, y: 2), kind: .patch2x2, similarity: 0.8)])
         let laterImage0 = try store.suggestions(set: later.id, image: 0)
@@ -68,7 +69,7 @@ import Testing
         try await store.decideSuggestion(set: set.id, image: 2, x: 6, y: 4, kind: .patch2x2, accept: true, by: tester)
         try await store.undoSuggestionDecision(set: set.id, image: 2, x: 6, y: 4, kind: .patch2x2, by: tester)
         #expect(try store.annotations(run: "r", image: 2).isEmpty)
-        #expect(try store.suggestions(set: set.id, image: 2).map(\.state) == ["pending"])
+        #expect(try store.suggestions(set: set.id, image: 2).map(\.state) == [.pending])
     }
 
     @Test func nextImageWithPendingSuggestionsWrapsAround() async throws {

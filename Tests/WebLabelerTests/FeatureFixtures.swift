@@ -1,5 +1,6 @@
 import Foundation
 import NPYFormat
+import TestSupport
 
 /// Small synthetic feature arrays (N, C, H, W) with planted 2×2 high-norm patches, imported with
 /// `normlab features import` exactly as a user would import sdhelper output.
@@ -22,16 +23,9 @@ struct FeatureFixture {
             return Float(seed % 1000) / 1000
         }
         for i in values.indices { values[i] = 0.3 + 0.4 * noise() }
-        for p in patches {
-            for dy in 0..<2 {
-                for dx in 0..<2 {
-                    for ch in 0..<c {
-                        values[((p.image * c + ch) * height + p.y + dy) * width + p.x + dx] = 6
-                    }
-                }
-            }
-        }
-        try NPY.write(values, shape: [count, c, height, width], to: url.path)
+        var run = PlantedRun(count: count, channels: c, height: height, width: width, values: values)
+        for p in patches { run.plantPatch(image: p.image, x: p.x, y: p.y, 6) }
+        try run.write(to: url.path)
     }
 
     /// With `sourceImages`, a dataset of PNGs (16 pixels per token, as SD's 8× VAE and 2× block

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -8,13 +9,7 @@ import Glibc
 
 /// The real `normlab` executable that `swift test` builds next to the test bundle.
 enum Normlab {
-    static var executable: URL {
-        if let path = ProcessInfo.processInfo.environment["NORMLAB_BIN"] { return URL(fileURLWithPath: path) }
-        // Linux: the test bundle is an executable in the build folder; macOS: a .xctest bundle there.
-        let bundle = Bundle.main.bundleURL
-        let folder = bundle.pathExtension == "xctest" ? bundle.deletingLastPathComponent() : bundle
-        return folder.appendingPathComponent("normlab")
-    }
+    static var executable: URL { URL(fileURLWithPath: normlabExecutable) }
 
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -22,18 +17,9 @@ enum Normlab {
     /// Runs `normlab args…` to completion; a non-zero exit throws with what it printed.
     @discardableResult
     static func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw CDPError("normlab \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(text)")
+        let (status, text) = try normlab(arguments)
+        guard status == 0 else {
+            throw CDPError("normlab \(arguments.joined(separator: " ")) exited \(status): \(text)")
         }
         return text
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import LabelStore
 import NPYFormat
 import Testing
@@ -22,16 +23,13 @@ struct ReportPageBrowserTests {
     static func plantedFeatures(patches: [(image: Int, x: Int, y: Int)], to url: URL) throws {
         let c = 16, plane = 32 * 32
         var seed: UInt64 = 0x2545_F491_4F6C_DD1D
-        var values = (0..<4 * c * plane).map { _ -> Float in
+        let noise = (0..<4 * c * plane).map { _ -> Float in
             seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17
             return Float(seed % 1001) / 1000 * 0.7 - 0.35
         }
-        for p in patches {
-            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                for ch in 0..<c { values[(p.image * c + ch) * plane + (p.y + dy) * 32 + p.x + dx] = 6 }
-            }
-        }
-        try NPY.write(values, shape: [4, c, 32, 32], to: url.path)
+        var run = PlantedRun(count: 4, channels: c, height: 32, width: 32, values: noise)
+        for p in patches { run.plantPatch(image: p.image, x: p.x, y: p.y, 6) }
+        try run.write(to: url.path)
     }
 
     @Test func chartsRenderForARunWithARecordedPrototype() async throws {

@@ -1,0 +1,49 @@
+import Foundation
+
+/// The `normlab` executable that `swift test` builds beside the test bundle, or `$NORMLAB_BIN`.
+public var normlabExecutable: String {
+    if let path = ProcessInfo.processInfo.environment["NORMLAB_BIN"] { return path }
+    // Linux: the test bundle is an executable in the build folder; macOS: a .xctest bundle there.
+    let bundle = Bundle.main.bundleURL
+    let folder = bundle.pathExtension == "xctest" ? bundle.deletingLastPathComponent() : bundle
+    return folder.appendingPathComponent("normlab").path
+}
+
+/// What a finished `normlab` process left: exit status and its two output streams.
+public struct ProcessResult: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+}
+
+/// Runs `normlab arguments…` to completion, standard output and standard error apart.
+public func runNormlab(_ arguments: [String]) throws -> ProcessResult {
+    let out = Pipe(), err = Pipe()
+    let status = try launchNormlab(arguments, stdout: out, stderr: err) {
+        (out.fileHandleForReading.readDataToEndOfFile(), err.fileHandleForReading.readDataToEndOfFile())
+    }
+    return ProcessResult(status: status.0, stdout: String(decoding: status.1.0, as: UTF8.self), stderr: String(decoding: status.1.1, as: UTF8.self))
+}
+
+/// Runs `normlab args…`; returns exit status and everything it printed, both streams in the order written.
+public func normlab(_ args: String...) throws -> (status: Int32, output: String) { try normlab(args) }
+
+public func normlab(_ args: [String]) throws -> (status: Int32, output: String) {
+    let pipe = Pipe()
+    let (status, data) = try launchNormlab(args, stdout: pipe, stderr: pipe) { pipe.fileHandleForReading.readDataToEndOfFile() }
+    return (status, String(decoding: data, as: UTF8.self))
+}
+
+/// Starts the process, reads its output with `read` (before waiting, so a full pipe cannot block
+/// it), and waits for the exit.
+private func launchNormlab<T>(_ arguments: [String], stdout: Pipe, stderr: Pipe, read: () -> T) throws -> (Int32, T) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: normlabExecutable)
+    process.arguments = arguments
+    process.standardOutput = stdout
+    process.standardError = stderr
+    try process.run()
+    let output = read()
+    process.waitUntilExit()
+    return (process.terminationStatus, output)
+}
