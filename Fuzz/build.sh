@@ -21,6 +21,9 @@ swift_modules=(
   "ImageIO:Sources/ImageIO/*.swift"
   "Inference:Sources/Inference/*.swift Sources/Inference/*/*.swift"
   "LabelStore:Sources/LabelStore/LabelFiles.swift Sources/LabelStore/Models.swift Sources/LabelStore/LabelStoreError.swift"
+  "Charts:Sources/Charts/*.swift"
+  "Detector:Sources/Detector/*.swift"
+  "APIRequests:Sources/APIRequests/*.swift"
 )
 
 cd "$root"

@@ -109,3 +109,25 @@ for name, kw in [("baseline", {}), ("progressive", {"progressive": True}), ("444
 buf = io.BytesIO()
 img.convert("L").save(buf, "JPEG")
 put("jpeg", "gen-gray.jpg", buf.getvalue())
+# HTTP API requests (Fuzz/Targets/APITargets.swift): a request name, a newline, its JSON body or
+# query string, as the README's HTTP API section and the labeler send them.
+api = {
+    "new-annotation": ['{"x":2,"y":4,"kind":"patch2x2","annotator":"ann"}', '{"x":7,"y":5,"kind":"point","source":"accepted-suggestion"}',
+                       '{"x":"two","y":2}'],
+    "reviewed": ['{"reviewed":true,"annotator":"ann"}', '{"reviewed":"yes"}'],
+    "new-suggestion-set": ['{"prototype":1,"threshold":0.8,"unit":"token","from":2}', '{"prototype":3,"threshold":-1}'],
+    "decision": ['{"x":2,"y":0,"kind":"patch2x2","decision":"accept","annotator":"ann"}', '{"x":1,"y":1,"kind":"point","decision":"reject"}'],
+    "place": ["x=2&y=4&kind=patch2x2&annotator=ann", "x=1&y=%30&kind=point"],
+    "images": ["filter=unlabeled", "filter=anomalies"],
+    "norm-map": ["colormap=viridis&scale=run", "scale=image"],
+    "labels": ["kind=point"],
+    "report": ["thresholds=0.6:0.99:20&prototype=3", "thresholds=0.5,0.7,0.9"],
+    "curve": ["thresholds=0.1:0.9:5&unit=patch&from=1&prototype=2", "unit=token"],
+    "detections": ["at=0.75&prototype=1", "at=-1e-3"],
+    "next": ["after=3", ""],
+    "prototype": ["prototype=12"],
+    "path": ["17", "-1"],
+}
+for name, payloads in api.items():
+    for i, p in enumerate(payloads):
+        put("api", f"gen-{name}-{i}", f"{name}\n{p}".encode())

@@ -9,7 +9,7 @@ struct FuzzTarget: Sendable {
 
 let allTargets: [FuzzTarget] = [
     npyTarget, labelsNPYTarget, labelsJSONTarget, featuresNPYTarget, safetensorsTarget,
-    configTarget, tokenizerFilesTarget, promptTarget, pngTarget, jpegTarget,
+    configTarget, tokenizerFilesTarget, promptTarget, pngTarget, jpegTarget, apiTarget,
 ]
 
 /// Chosen by `NORMLAB_FUZZ_TARGET` (Fuzz/run.sh sets it); one binary holds every target.

@@ -56,3 +56,8 @@ public struct LabelRow: Sendable, Equatable, Hashable, Comparable {
     }
     public static func < (a: LabelRow, b: LabelRow) -> Bool { (a.image, a.x, a.y) < (b.image, b.x, b.y) }
 }
+
+/// Which images of a run a listing shows: all, unlabeled, labeled (annotated or reviewed) or anomalies (annotated).
+public enum ImageFilter: String, Sendable, CaseIterable {
+    case all, unlabeled, labeled, anomalies
+}

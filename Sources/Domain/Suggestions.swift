@@ -39,7 +39,8 @@ public struct SuggestionSet: Sendable, Codable, Equatable {
     public let prototypeID: Int64?
     public let prototypeFile: String?
     public let threshold: Double
-    public let unit: String             // a `DetectionUnit` name: 'token' (point suggestions) or 'patch' (2×2)
+    /// Tokens (point suggestions) or 2×2 patches.
+    public let unit: DetectionUnit
     public let createdAt: String
     public let total: Int
     /// Not yet decided and not already an annotation.
@@ -49,29 +50,30 @@ public struct SuggestionSet: Sendable, Codable, Equatable {
     /// Already annotated by other means (a manual or imported label at the same place).
     public let labelled: Int
 
-    public init(id: Int64, run: String, prototypeID: Int64?, prototypeFile: String?, threshold: Double, unit: String, createdAt: String,
+    public init(id: Int64, run: String, prototypeID: Int64?, prototypeFile: String?, threshold: Double, unit: DetectionUnit, createdAt: String,
                 total: Int, pending: Int, accepted: Int, rejected: Int, labelled: Int) {
         self.id = id; self.run = run; self.prototypeID = prototypeID; self.prototypeFile = prototypeFile; self.threshold = threshold
         self.unit = unit; self.createdAt = createdAt; self.total = total; self.pending = pending; self.accepted = accepted
         self.rejected = rejected; self.labelled = labelled
     }
 
-    /// `unit` as its type (nil only for a name no version of normlab writes).
-    public var detectionUnit: DetectionUnit? { DetectionUnit(rawValue: unit) }
+    /// `unit` (from when it was a name).
+    public var detectionUnit: DetectionUnit? { unit }
 }
 
-/// A suggested place and its review state (a `SuggestionState` name).
+/// A suggested place and its review state.
 public struct Suggestion: Sendable, Codable, Equatable {
     public let image: Int, x: Int, y: Int
-    public let kind: String
+    public let kind: AnnotationKind
     public let similarity: Double
-    public let state: String
+    public let state: SuggestionState
 
-    public init(image: Int, x: Int, y: Int, kind: String, similarity: Double, state: String) {
+    public init(image: Int, x: Int, y: Int, kind: AnnotationKind, similarity: Double, state: SuggestionState) {
         self.image = image; self.x = x; self.y = y; self.kind = kind; self.similarity = similarity; self.state = state
     }
 
-    public var reviewState: SuggestionState? { SuggestionState(rawValue: state) }
+    /// `state` (from when it was a name).
+    public var reviewState: SuggestionState? { state }
 }
 
 /// A detection to record in a new set.

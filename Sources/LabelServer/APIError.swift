@@ -1,9 +1,12 @@
+import APIRequests
+import Domain
 import Foundation
 import Hummingbird
-import LabelStore
 import NIOCore
 
-/// An API failure answered as `{"error": "<what went wrong>"}` with its status.
+/// An API failure answered as `{"error": "<what went wrong>"}` with its status. Errors of the
+/// libraries and of request decoding carry an `ErrorCategory`; `status(of:)` is the one place a
+/// category becomes a status.
 public struct APIError: HTTPResponseError, CustomStringConvertible {
     public let status: HTTPResponse.Status
     public let message: String
@@ -11,6 +14,22 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
     public init(_ status: HTTPResponse.Status, _ message: String) {
         self.status = status
         self.message = message
+    }
+
+    /// A categorized error with its category's status and its own message.
+    public init(_ error: any CategorizedError) {
+        self.init(Self.status(of: error.category), error.description)
+    }
+
+    public static func status(of category: ErrorCategory) -> HTTPResponse.Status {
+        switch category {
+        case .validation: .badRequest
+        case .unauthorized: .unauthorized
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .tooLarge: .contentTooLarge
+        case .internal: .internalServerError
+        }
     }
 
     public var description: String { message }
@@ -38,7 +57,7 @@ struct ErrorMiddleware: RouterMiddleware {
     /// body stays unread, so a client that sends all of it before reading gets the answer or a reset
     /// at once instead of waiting for a server that has stopped reading.
     static func tooLargeThenClose(_ request: Request, _ context: LabelContext) throws -> Response {
-        var response = try APIError(.contentTooLarge, "request body too large").response(from: request, context: context)
+        var response = try APIError(RequestError(.tooLarge, "request body too large")).response(from: request, context: context)
         response.headers[.connection] = "close"
         let json = response.body
         let channel = context.channel
@@ -52,21 +71,12 @@ struct ErrorMiddleware: RouterMiddleware {
     static func apiError(_ error: any Error, request: Request) -> APIError {
         switch error {
         case let e as APIError: return e
-        case let e as LabelStoreError: return APIError(status(e), e.description)
+        case let e as any CategorizedError: return APIError(e)
         case let e as HTTPError where e.status == .notFound:
             return APIError(.notFound, "no such route or file: \(request.method) \(request.uri.path)")
         case let e as HTTPError: return APIError(e.status, e.body ?? e.status.reasonPhrase)
         case let e as any HTTPResponseError: return APIError(e.status, e.status.reasonPhrase)
         default: return APIError(.internalServerError, "internal error: \(error)")
-        }
-    }
-
-    static func status(_ e: LabelStoreError) -> HTTPResponse.Status {
-        switch e {
-        case .unknownRun, .unknownDataset, .imageOutOfRange, .unknownPrototype, .unknownSuggestionSet: .notFound
-        case .duplicateRun, .duplicateDataset, .conflict: .conflict
-        case .newerSchema: .internalServerError
-        default: .badRequest
         }
     }
 }
@@ -79,7 +89,7 @@ struct PathGuardMiddleware<Context: RequestContext>: RouterMiddleware {
         let decoded = raw.removingPercentEncoding ?? raw
         let bad = raw.contains("%2f") || raw.contains("%5c") || raw.contains("%00") || raw.contains("\\")
             || decoded.split(separator: "/").contains("..")
-        guard !bad else { throw APIError(.badRequest, "illegal path '\(request.uri.path)': '..' and encoded separators are not allowed") }
+        guard !bad else { throw RequestError(.validation, "illegal path '\(request.uri.path)': '..' and encoded separators are not allowed") }
         return try await next(request, context)
     }
 }
@@ -95,7 +105,7 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
         let header = request.headers[.authorization].map { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : "" }
         let presented = header ?? request.uri.queryParameters.get("token") ?? ""
         guard constantTimeEqual(presented, token) else {
-            throw APIError(.unauthorized, "missing or wrong API token (send 'Authorization: Bearer <token>' or '?token=<token>')")
+            throw RequestError(.unauthorized, "missing or wrong API token (send 'Authorization: Bearer <token>' or '?token=<token>')")
         }
         return try await next(request, context)
     }

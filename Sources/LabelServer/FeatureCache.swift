@@ -10,17 +10,23 @@ actor FeatureCache {
 
     init(store: LabelStore) { self.store = store }
 
-    func reader(run name: String) throws -> (run: Run, reader: FeatureReader) {
+    func reader(run name: String) async throws -> (run: Run, reader: FeatureReader) {
         if let hit = readers[name] { return hit }
-        let run = try store.run(named: name)
-        let entry = (run, try store.features(of: run))
+        let entry = try await store.reading { s in
+            let run = try s.run(named: name)
+            return (run, try s.features(of: run))
+        }
+        // Another request may have opened it meanwhile (the actor is re-entered while awaiting): keep the first.
+        if let hit = readers[name] { return hit }
         readers[name] = entry
         return entry
     }
 
-    func runMaximum(run name: String) throws -> Float {
+    /// A pass over every norm of the run, once, off the server's threads.
+    func runMaximum(run name: String) async throws -> Float {
         if let m = maxima[name] { return m }
-        let m = try reader(run: name).reader.maximumNorm()
+        let reader = try await reader(run: name).reader
+        let m = try await offloaded { reader.maximumNorm() }
         maxima[name] = m
         return m
     }

@@ -1,10 +1,12 @@
+import APIRequests
 import Foundation
 import Hummingbird
 import LabelStore
 import NIOCore
 
-/// The `/api` routes (README, "HTTP API"). Every handler validates its input and lets the store
-/// name problems; `ErrorMiddleware` turns them into JSON errors.
+/// The `/api` routes (README, "HTTP API"). Every handler decodes its input with `APIRequests`
+/// (plain functions, fuzzed in Fuzz/) and lets the store name problems; `ErrorMiddleware` turns
+/// them into JSON errors.
 struct LabelAPI: Sendable {
     let store: LabelStore
     let features: FeatureCache
@@ -13,7 +15,7 @@ struct LabelAPI: Sendable {
     func register(on router: Router<LabelContext>) {
         let api = router.group("api")
         /// List runs with their labeling progress.
-        api.get("runs") { _, _ in try json(try store.runSummaries()) }
+        api.get("runs") { _, _ in try json(try await store.reading { try $0.runSummaries() }) }
         /// One run.
         api.get("runs/:run", use: run)
         /// A run's images, filtered: all | unlabeled | labeled | anomalies.
@@ -35,34 +37,28 @@ struct LabelAPI: Sendable {
 
     @Sendable func run(_ request: Request, _ c: LabelContext) async throws -> Response {
         let name = try c.parameters.require("run")
-        guard let summary = try store.runSummaries().first(where: { $0.name == name }) else { throw LabelStoreError.unknownRun(name) }
+        guard let summary = try await store.reading({ try $0.runSummaries() }).first(where: { $0.name == name }) else { throw LabelStoreError.unknownRun(name) }
         return try json(summary)
     }
 
     @Sendable func images(_ request: Request, _ c: LabelContext) async throws -> Response {
-        let text = request.uri.queryParameters.get("filter") ?? "all"
-        guard let filter = ImageFilter(rawValue: text) else {
-            throw APIError(.badRequest, "unknown filter '\(text)' (expected all, unlabeled, labeled or anomalies)")
-        }
-        return try json(try store.imageSummaries(run: try c.parameters.require("run"), filter: filter))
+        let filter = try ImageListRequest(query: Query(request)).filter
+        let name = try c.parameters.require("run")
+        return try json(try await store.reading { try $0.imageSummaries(run: name, filter: filter) })
     }
 
     @Sendable func normPNG(_ request: Request, _ c: LabelContext) async throws -> Response {
         let (name, index) = try runAndIndex(c)
         let (run, reader) = try await features.reader(run: name)
         try check(index, run)
-        let q = request.uri.queryParameters
-        guard let colormap = NormMap.Colormap(rawValue: q.get("colormap") ?? "gray") else {
-            throw APIError(.badRequest, "unknown colormap '\(q.get("colormap") ?? "")' (expected gray or viridis)")
-        }
+        let options = try NormMapRequest(query: Query(request))
         let norms = reader.norms(image: index)
         let maximum: Float
-        switch q.get("scale") ?? "image" {
-        case "image": maximum = norms.max() ?? 0
-        case "run": maximum = try await features.runMaximum(run: name)
-        case let s: throw APIError(.badRequest, "unknown scale '\(s)' (expected image or run)")
+        switch options.scale {
+        case .image: maximum = norms.max() ?? 0
+        case .run: maximum = try await features.runMaximum(run: name)
         }
-        let png = try NormMap.png(norms: norms, width: run.width, height: run.height, maximum: maximum, colormap: colormap)
+        let png = try NormMap.png(norms: norms, width: run.width, height: run.height, maximum: maximum, colormap: options.colormap)
         return bytes(png, type: "image/png")
     }
 
@@ -78,13 +74,13 @@ struct LabelAPI: Sendable {
 
     @Sendable func sourceImage(_ request: Request, _ c: LabelContext) async throws -> Response {
         let (name, index) = try runAndIndex(c)
-        let run = try store.run(named: name)
+        let run = try await store.reading { try $0.run(named: name) }
         try check(index, run)
-        guard let path = try store.imagePath(run: run, index: index) else {
-            throw APIError(.notFound, "image \(index) of run '\(name)' has no source image (the dataset is imageless)")
+        guard let path = try await store.reading({ try $0.imagePath(run: run, index: index) }) else {
+            throw RequestError(.notFound, "image \(index) of run '\(name)' has no source image (the dataset is imageless)")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw APIError(.notFound, "source image file \(path) is missing")
+            throw RequestError(.notFound, "source image file \(path) is missing")
         }
         let ext = (path as NSString).pathExtension.lowercased()
         return bytes([UInt8](data), type: ext == "png" ? "image/png" : "image/jpeg")
@@ -92,18 +88,19 @@ struct LabelAPI: Sendable {
 
     @Sendable func annotations(_ request: Request, _ c: LabelContext) async throws -> Response {
         let (name, index) = try runAndIndex(c)
-        return try json(try store.annotations(run: name, image: index).map(AnnotationBody.init))
+        return try json(try await store.reading { try $0.annotations(run: name, image: index) }.map(AnnotationBody.init))
     }
 
     @Sendable func reviewed(_ request: Request, _ c: LabelContext) async throws -> Response {
         let (name, index) = try runAndIndex(c)
-        return try json(ReviewedBody(index: index, reviewed: try store.isReviewed(run: name, image: index)))
+        return try json(ReviewedBody(index: index, reviewed: try await store.reading { try $0.isReviewed(run: name, image: index) }))
     }
 
     @Sendable func labels(_ request: Request, _ c: LabelContext) async throws -> Response {
         let name = try c.parameters.require("run")
-        let kind = try AnnotationKind.parse(request.uri.queryParameters.get("kind") ?? "patch2x2")
-        var response = bytes([UInt8](try store.exportLabels(run: name, kind: kind)), type: "application/octet-stream")
+        let kind = try LabelExportRequest(query: Query(request)).kind
+        let file = try await store.reading { try $0.exportLabels(run: name, kind: kind) }
+        var response = bytes([UInt8](file), type: "application/octet-stream")
         response.headers[.contentDisposition] = "attachment; filename=\"\(name)_\(kind.rawValue).npy\""
         return response
     }
@@ -112,29 +109,22 @@ struct LabelAPI: Sendable {
 
     @Sendable func addAnnotation(_ request: Request, _ c: LabelContext) async throws -> Response {
         let (name, index) = try runAndIndex(c)
-        let body = try await decode(NewAnnotation.self, request)
-        let kind = try AnnotationKind.parse(body.kind ?? "patch2x2")
-        let source = try body.source.map { s in
-            guard let v = AnnotationSource(rawValue: s) else { throw APIError(.badRequest, "unknown source '\(s)' (expected manual, import or accepted-suggestion)") }
-            return v
-        } ?? .manual
+        let body = try NewAnnotationRequest(json: try await bodyBytes(request))
         let (annotation, created) = try await store.addAnnotation(
-            run: name, image: index, x: body.x, y: body.y, kind: kind, source: source, by: actor(body.annotator, c))
+            run: name, image: index, x: body.x, y: body.y, kind: body.kind, source: body.source, by: actor(body.annotator, c))
         return try json(AnnotationBody(annotation), status: created ? .created : .ok)
     }
 
     @Sendable func removeAnnotation(_ request: Request, _ c: LabelContext) async throws -> Response {
         let (name, index) = try runAndIndex(c)
-        let q = request.uri.queryParameters
-        let x = try intQuery(q, "x"), y = try intQuery(q, "y")
-        let kind = try AnnotationKind.parse(q.get("kind") ?? "patch2x2")
-        try await store.removeAnnotation(run: name, image: index, x: x, y: y, kind: kind, by: actor(q.get("annotator"), c))
+        let place = try PlaceRequest(query: Query(request))
+        try await store.removeAnnotation(run: name, image: index, x: place.x, y: place.y, kind: place.kind, by: actor(place.annotator, c))
         return Response(status: .noContent)
     }
 
     @Sendable func setReviewed(_ request: Request, _ c: LabelContext) async throws -> Response {
         let (name, index) = try runAndIndex(c)
-        let body = try await decode(ReviewedUpdate.self, request)
+        let body = try ReviewedRequest(json: try await bodyBytes(request))
         try await store.setReviewed(run: name, image: index, reviewed: body.reviewed, by: actor(body.annotator, c))
         return try json(ReviewedBody(index: index, reviewed: body.reviewed))
     }
@@ -147,9 +137,7 @@ struct LabelAPI: Sendable {
 
     /// An integer path parameter, or 400 naming it.
     func integer(_ c: LabelContext, _ key: String, _ what: String) throws -> Int {
-        let text = try c.parameters.require(key)
-        guard let value = Int(text) else { throw APIError(.badRequest, "\(what) '\(text)' is not an integer") }
-        return value
+        try PathParameter.integer(try c.parameters.require(key), what)
     }
 
     private func check(_ index: Int, _ run: Run) throws {
@@ -158,41 +146,17 @@ struct LabelAPI: Sendable {
         }
     }
 
-    func intQuery(_ q: Parameters, _ key: String) throws -> Int {
-        guard let text = q.get(key) else { throw APIError(.badRequest, "missing query parameter '\(key)'") }
-        guard let v = Int(text) else { throw APIError(.badRequest, "query parameter \(key)='\(text)' is not an integer") }
-        return v
-    }
-
     func actor(_ annotator: String?, _ c: LabelContext) -> Actor {
         Actor(annotator: annotator ?? "", origin: "http \(c.clientAddress)")
     }
 
-    /// Reads at most `maxBodyBytes` (413 beyond) and decodes JSON, naming what is wrong.
-    func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
-        let buffer = try await request.body.collect(upTo: maxBodyBytes)
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw APIError(.badRequest, "malformed JSON body: missing field '\(key.stringValue)'")
-        } catch let DecodingError.typeMismatch(_, ctx), let DecodingError.valueNotFound(_, ctx) {
-            let field = ctx.codingPath.map(\.stringValue).joined(separator: ".")
-            throw APIError(.badRequest, "malformed JSON body: field '\(field)' has the wrong type (\(ctx.debugDescription))")
-        } catch {
-            throw APIError(.badRequest, "malformed JSON body: not valid JSON")
-        }
+    /// The request body, at most `maxBodyBytes` (413 beyond, from `ErrorMiddleware`).
+    func bodyBytes(_ request: Request) async throws -> ByteBufferView {
+        try await request.body.collect(upTo: maxBodyBytes).readableBytesView
     }
 }
 
 // MARK: - JSON shapes
-
-struct NewAnnotation: Decodable {
-    var x: Int
-    var y: Int
-    var kind: String?
-    var annotator: String?
-    var source: String?
-}
 
 struct AnnotationBody: Codable {
     var image: Int, x: Int, y: Int, kind: String, annotator: String, source: String, createdAt: String, updatedAt: String
@@ -204,11 +168,6 @@ struct AnnotationBody: Codable {
 
 struct NormsBody: Codable {
     var width: Int, height: Int, max: Float, mean: Float, norms: [Float]
-}
-
-struct ReviewedUpdate: Decodable {
-    var reviewed: Bool
-    var annotator: String?
 }
 
 struct ReviewedBody: Codable {
@@ -225,4 +184,11 @@ func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws ->
 
 func bytes(_ data: [UInt8], type: String) -> Response {
     Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}
+
+extension Query {
+    /// The request's query parameters, the first value of each name.
+    init(_ request: Request) {
+        self.init(pairs: request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+    }
 }

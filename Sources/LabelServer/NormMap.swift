@@ -1,9 +1,10 @@
+import APIRequests
 import Charts
 import ImageIO
 
 /// Norm maps: one pixel per token.
 enum NormMap {
-    enum Colormap: String { case gray, viridis }
+    typealias Colormap = NormMapRequest.Colormap
 
     /// The original labeler's image by default: 8-bit gray `floor(255 · norm / max)`, where max is
     /// the image's (or with `scale=run`, the run's) largest norm.

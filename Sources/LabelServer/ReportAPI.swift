@@ -1,3 +1,4 @@
+import APIRequests
 import Charts
 import Detector
 import Foundation
@@ -32,7 +33,8 @@ struct ReportAPI: Sendable {
     }
 
     @Sendable func prototypes(_ request: Request, _ c: LabelContext) async throws -> Response {
-        let list = try store.prototypes(run: request.uri.queryParameters.get("run"))
+        let run = Query(request)["run"]
+        let list = try await store.reading { try $0.prototypes(run: run) }
         return try json(list.map {
             PrototypeBody(id: $0.id, run: $0.run, tokens: $0.tokens, trainFraction: $0.trainFraction, trainImages: $0.trainImages,
                           labelCount: $0.labelCount, tokenCount: $0.tokenCount, channels: $0.vector.count, createdAt: $0.createdAt)
@@ -48,25 +50,21 @@ struct ReportAPI: Sendable {
     }
 
     @Sendable func curveSVG(_ request: Request, _ c: LabelContext) async throws -> Response {
-        let q = request.uri.queryParameters
+        let query = Query(request)
         return try await withInputs(request, c) { inputs in
             guard let p = inputs.prototype else { throw noPrototype(inputs.run) }
-            let thresholds = try Detection.parseThresholds(q.get("thresholds") ?? "0.6:0.99:20")
-            let unitText = q.get("unit") ?? "token"
-            guard let unit = Detection.Unit(rawValue: unitText) else { throw APIError(.badRequest, "unknown unit '\(unitText)' (expected token or patch)") }
-            let from = try q.get("from").map { try int($0, "from") } ?? inputs.images.lowerBound
+            let curve = try CurveRequest(query: query)
+            let (unit, from) = (curve.unit, curve.from ?? inputs.images.lowerBound)
             let map = try Detection.score(features: inputs.features, prototypes: [p.vector], from: from)[0]
-            let rows = Detection.sweep(map, labels: inputs.labels, thresholds: thresholds, unit: unit)
+            let rows = Detection.sweep(map, labels: inputs.labels, thresholds: curve.thresholds, unit: unit)
             let title = "run '\(inputs.run.name)', images \(from)..<\(inputs.run.imageCount), \(unit.rawValue) unit, \(Self.name(p))"
             return bytes(Array(DetectionFigure.svg(Detection.figurePoints(rows), title: title).utf8), type: "image/svg+xml; charset=utf-8")
         }
     }
 
     @Sendable func imageSVG(_ request: Request, _ c: LabelContext) async throws -> Response {
-        let indexText = try c.parameters.require("index")
-        guard let index = Int(indexText) else { throw APIError(.badRequest, "image index '\(indexText)' is not an integer") }
-        guard let atText = request.uri.queryParameters.get("at") else { throw APIError(.badRequest, "missing query parameter 'at' (a threshold in [-1, 1])") }
-        guard let at = Float(atText) else { throw APIError(.badRequest, "query parameter at='\(atText)' is not a number") }
+        let index = try PathParameter.integer(try c.parameters.require("index"), "image index")
+        let at = try ImageDetectionsRequest(query: Query(request)).at
         return try await withInputs(request, c) { inputs in
             guard let p = inputs.prototype else { throw noPrototype(inputs.run) }
             guard (0..<inputs.run.imageCount).contains(index) else {

@@ -1,3 +1,4 @@
+import APIRequests
 import Detector
 import Dispatch
 import Foundation
@@ -27,8 +28,6 @@ struct SuggestionAPI: Sendable {
         g.delete("suggestion-sets/:set/images/:index/decisions", use: undo)
     }
 
-    struct NewSet: Decodable { var prototype: Int64, threshold: Float, unit: String?, from: Int? }
-    struct Decision: Decodable { var x: Int, y: Int, kind: String?, decision: String, annotator: String? }
     /// `{"image": null}` when nothing is pending (JSONEncoder would drop the key).
     struct NextBody: Encodable {
         var image: Int?
@@ -42,30 +41,29 @@ struct SuggestionAPI: Sendable {
     /// Marks of one image, tokens or patches as [x, y]: TP = detected and labelled, FP = detected only,
     /// FN = labelled only (labels expanded to tokens for the token unit).
     struct ImageBody: Codable {
-        var image: Int, unit: String, suggestions: [Suggestion], tp: [[Int]], fp: [[Int]], fn: [[Int]]
+        var image: Int, unit: DetectionUnit, suggestions: [Suggestion], tp: [[Int]], fp: [[Int]], fn: [[Int]]
     }
 
     @Sendable func sets(_ request: Request, _ c: LabelContext) async throws -> Response {
-        try json(try store.suggestionSets(run: try c.parameters.require("run")))
+        let name = try c.parameters.require("run")
+        return try json(try await store.reading { try $0.suggestionSets(run: name) })
     }
 
     @Sendable func set(_ request: Request, _ c: LabelContext) async throws -> Response {
-        try json(try store.suggestionSet(id: try setID(c)))
+        let id = try setID(c)
+        return try json(try await store.reading { try $0.suggestionSet(id: id) })
     }
 
     @Sendable func create(_ request: Request, _ c: LabelContext) async throws -> Response {
         let name = try c.parameters.require("run")
-        let body = try await api.decode(NewSet.self, request)
-        let unit = body.unit ?? DetectionUnit.patch.rawValue
-        guard let u = DetectionUnit(rawValue: unit) else { throw APIError(.badRequest, "unknown unit '\(unit)' (expected patch or token)") }
-        guard (-1...1).contains(body.threshold) else { throw APIError(.badRequest, "threshold \(body.threshold) is outside [-1, 1]") }
+        let body = try NewSuggestionSetRequest(json: try await api.bodyBytes(request))
+        let (u, from) = (body.unit, body.from)
         let (run, reader) = try await api.features.reader(run: name)
-        let from = body.from ?? 0
-        guard (0..<run.imageCount).contains(from) else { throw APIError(.badRequest, "from \(from) is outside the run's images 0…\(run.imageCount - 1)") }
+        guard (0..<run.imageCount).contains(from) else { throw RequestError(.validation, "from \(from) is outside the run's images 0…\(run.imageCount - 1)") }
         let e = try EvaluatedRun.resolve(run: run, features: reader, catalog: store, prototypes: .id(body.prototype), images: .from(from))
         let record = e.prototypes[0]
         guard record.vector.count == run.channels else {
-            throw APIError(.badRequest, "prototype \(body.prototype) has \(record.vector.count) channels, run '\(name)' has \(run.channels)")
+            throw RequestError(.validation, "prototype \(body.prototype) has \(record.vector.count) channels, run '\(name)' has \(run.channels)")
         }
         // Scoring a large run takes seconds: keep it off the server's cooperative threads.
         let found = try await offloaded { Detection.suggestions(try e.score()[0], threshold: body.threshold, unit: u) }
@@ -77,37 +75,34 @@ struct SuggestionAPI: Sendable {
     @Sendable func image(_ request: Request, _ c: LabelContext) async throws -> Response {
         let id = try setID(c)
         let index = try imageIndex(c)
-        let set = try store.suggestionSet(id: id)
-        let all = try store.suggestions(set: id, image: index, includeRejected: true)
-        let annotations = try store.annotations(run: set.run, image: index)
-        let marks = Self.marks(detected: all, annotations: annotations, unit: set.detectionUnit ?? .patch)
+        let (set, all, annotations) = try await store.reading { s in
+            let set = try s.suggestionSet(id: id)
+            return (set, try s.suggestions(set: id, image: index, includeRejected: true), try s.annotations(run: set.run, image: index))
+        }
+        let marks = Self.marks(detected: all, annotations: annotations, unit: set.unit)
         let pair = { (cells: [GridCell]) in cells.map { [$0.x, $0.y] } }
-        return try json(ImageBody(image: index, unit: set.unit, suggestions: all.filter { $0.reviewState != .rejected },
+        return try json(ImageBody(image: index, unit: set.unit, suggestions: all.filter { $0.state != .rejected },
                                   tp: pair(marks.tp), fp: pair(marks.fp), fn: pair(marks.fn)))
     }
 
     @Sendable func next(_ request: Request, _ c: LabelContext) async throws -> Response {
-        let q = request.uri.queryParameters
-        let after = q.get("after") == nil ? -1 : try api.intQuery(q, "after")
-        return try json(NextBody(image: try store.nextImageWithPendingSuggestions(set: try setID(c), after: after)))
+        let after = try NextPendingRequest(query: Query(request)).after
+        let id = try setID(c)
+        return try json(NextBody(image: try await store.reading { try $0.nextImageWithPendingSuggestions(set: id, after: after) }))
     }
 
     @Sendable func decide(_ request: Request, _ c: LabelContext) async throws -> Response {
         let (id, index) = (try setID(c), try imageIndex(c))
-        let body = try await api.decode(Decision.self, request)
-        guard let decision = SuggestionDecision(rawValue: body.decision) else {
-            throw APIError(.badRequest, "unknown decision '\(body.decision)' (expected accept or reject)")
-        }
-        let s = try await store.decideSuggestion(set: id, image: index, x: body.x, y: body.y, kind: try AnnotationKind.parse(body.kind ?? "patch2x2"),
-                                                 accept: decision == .accept, by: api.actor(body.annotator, c))
+        let body = try DecisionRequest(json: try await api.bodyBytes(request))
+        let s = try await store.decideSuggestion(set: id, image: index, x: body.x, y: body.y, kind: body.kind,
+                                                 decision: body.decision, by: api.actor(body.annotator, c))
         return try json(s)
     }
 
     @Sendable func undo(_ request: Request, _ c: LabelContext) async throws -> Response {
         let (id, index) = (try setID(c), try imageIndex(c))
-        let q = request.uri.queryParameters
-        try await store.undoSuggestionDecision(set: id, image: index, x: try api.intQuery(q, "x"), y: try api.intQuery(q, "y"),
-                                               kind: try AnnotationKind.parse(q.get("kind") ?? "patch2x2"), by: api.actor(q.get("annotator"), c))
+        let place = try PlaceRequest(query: Query(request))
+        try await store.undoSuggestionDecision(set: id, image: index, x: place.x, y: place.y, kind: place.kind, by: api.actor(place.annotator, c))
         return Response(status: .noContent)
     }
 
@@ -121,6 +116,14 @@ struct SuggestionAPI: Sendable {
     private func setID(_ c: LabelContext) throws -> Int64 { Int64(try api.integer(c, "set", "suggestion set id")) }
 
     private func imageIndex(_ c: LabelContext) throws -> Int { try api.integer(c, "index", "image index") }
+}
+
+extension LabelStore {
+    /// Runs the store's synchronous reads on a Dispatch thread: a read blocks while SQLite works and
+    /// while it waits for a free reader connection, which must not stall the server's own threads.
+    func reading<T: Sendable>(_ read: @escaping @Sendable (LabelStore) throws -> T) async throws -> T {
+        try await offloaded { try read(self) }
+    }
 }
 
 /// Runs CPU-heavy work on a Dispatch thread and awaits it.

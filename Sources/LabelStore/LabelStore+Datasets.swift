@@ -119,7 +119,7 @@ extension LabelStore {
                 SELECT d.root, i.file_name FROM images i JOIN datasets d ON d.id = i.dataset_id
                 WHERE i.dataset_id = ? AND i.image_index = ?
                 """, arguments: [run.datasetID, index])
-            guard let row, let root = row[0] as String?, let file = row[1] as String? else { return nil }
+            guard let row, let root = row["root"] as String?, let file = row["file_name"] as String? else { return nil }
             return resolve(root) + "/" + file
         }
     }

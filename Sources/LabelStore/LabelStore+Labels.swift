@@ -10,7 +10,7 @@ extension LabelStore {
         try pool.read { db in
             let run = try Self.run(db, named: name)
             return try Row.fetchAll(db, sql: "SELECT image_index, x, y FROM annotations WHERE run_id = ? AND kind = ? ORDER BY image_index, x, y",
-                                    arguments: [run.id, kind.rawValue]).map { LabelRow(image: $0[0], x: $0[1], y: $0[2]) }
+                                    arguments: [run.id, kind.rawValue]).map { LabelRow(image: $0["image_index"], x: $0["x"], y: $0["y"]) }
         }
     }
 

@@ -63,14 +63,15 @@ extension LabelStore {
     }
 
     static let prototypeSQL = """
-        SELECT p.id, r.name, p.tokens, p.train_fraction, p.train_images, p.label_count, p.labels_sha256, p.token_count,
+        SELECT p.id, r.name AS run, p.tokens, p.train_fraction, p.train_images, p.label_count, p.labels_sha256, p.token_count,
                p.vector, p.file_path, p.created_at
         FROM prototypes p JOIN runs r ON r.id = p.run_id
         """
 
     static func prototype(_ row: Row) -> PrototypeRecord {
-        PrototypeRecord(id: row[0], run: row[1], tokens: row[2], trainFraction: row[3], trainImages: row[4], labelCount: row[5],
-                        labelsSHA256: row[6], tokenCount: row[7], vector: floats(row[8]), filePath: row[9], createdAt: row[10])
+        PrototypeRecord(id: row["id"], run: row["run"], tokens: row["tokens"], trainFraction: row["train_fraction"],
+                        trainImages: row["train_images"], labelCount: row["label_count"], labelsSHA256: row["labels_sha256"],
+                        tokenCount: row["token_count"], vector: floats(row["vector"]), filePath: row["file_path"], createdAt: row["created_at"])
     }
 
     /// float32 little-endian bytes (the hosts normlab runs on are little-endian).

@@ -10,18 +10,18 @@ extension LabelStore {
 
     static func dataset(_ db: Database, named name: String) throws -> Dataset {
         let sql = """
-            SELECT d.id, d.name, d.root, (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id) AS n
+            SELECT d.id, d.name, d.root, (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id) AS image_count
             FROM datasets d WHERE d.name = ?
             """
         guard let row = try Row.fetchOne(db, sql: sql, arguments: [name]) else { throw LabelStoreError.unknownDataset(name) }
-        return Dataset(id: row[0], name: row[1], root: row[2], imageCount: row[3])
+        return Dataset(id: row["id"], name: row["name"], root: row["root"], imageCount: row["image_count"])
     }
 
     /// File names of a dataset's images in index order (nil for imageless entries).
     public func imageFiles(dataset id: Int64) throws -> [String?] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT file_name FROM images WHERE dataset_id = ? ORDER BY image_index", arguments: [id])
-                .map { $0[0] as String? }
+                .map { $0["file_name"] as String? }
         }
     }
 
@@ -31,30 +31,31 @@ extension LabelStore {
 
     static func run(_ db: Database, named name: String) throws -> Run {
         let sql = """
-            SELECT r.id, r.name, r.dataset_id, d.name, r.position, r.image_count, r.channels, r.height, r.width,
+            SELECT r.id, r.name, r.dataset_id, d.name AS dataset, r.position, r.image_count, r.channels, r.height, r.width,
                    r.feature_path, r.metadata, r.created_at
             FROM runs r JOIN datasets d ON d.id = r.dataset_id WHERE r.name = ?
             """
         guard let row = try Row.fetchOne(db, sql: sql, arguments: [name]) else { throw LabelStoreError.unknownRun(name) }
-        return Run(id: row[0], name: row[1], datasetID: row[2], dataset: row[3], position: row[4], imageCount: row[5],
-                   channels: row[6], height: row[7], width: row[8], featurePath: row[9], metadata: row[10], createdAt: row[11])
+        return Run(id: row["id"], name: row["name"], datasetID: row["dataset_id"], dataset: row["dataset"], position: row["position"],
+                   imageCount: row["image_count"], channels: row["channels"], height: row["height"], width: row["width"],
+                   featurePath: row["feature_path"], metadata: row["metadata"], createdAt: row["created_at"])
     }
 
     /// Every run with its labeling progress, by name.
     public func runSummaries() throws -> [RunSummary] {
         try pool.read { db in
             let sql = """
-                SELECT r.name, d.name, r.position, r.image_count, r.channels, r.height, r.width,
+                SELECT r.name, d.name AS dataset, r.position, r.image_count, r.channels, r.height, r.width,
                   (SELECT COUNT(*) FROM (SELECT image_index FROM annotations a WHERE a.run_id = r.id
-                                         UNION SELECT image_index FROM reviews v WHERE v.run_id = r.id AND v.reviewed = 1)),
-                  (SELECT COUNT(DISTINCT image_index) FROM annotations a WHERE a.run_id = r.id),
-                  (SELECT COUNT(*) FROM annotations a WHERE a.run_id = r.id)
+                                         UNION SELECT image_index FROM reviews v WHERE v.run_id = r.id AND v.reviewed = 1)) AS labeled,
+                  (SELECT COUNT(DISTINCT image_index) FROM annotations a WHERE a.run_id = r.id) AS anomaly_images,
+                  (SELECT COUNT(*) FROM annotations a WHERE a.run_id = r.id) AS annotations
                 FROM runs r JOIN datasets d ON d.id = r.dataset_id ORDER BY r.name
                 """
             return try Row.fetchAll(db, sql: sql).map { row in
-                RunSummary(name: row[0], dataset: row[1], position: row[2], imageCount: row[3], channels: row[4],
-                           gridHeight: row[5], gridWidth: row[6], labeledCount: row[7], anomalyImageCount: row[8],
-                           annotationCount: row[9])
+                RunSummary(name: row["name"], dataset: row["dataset"], position: row["position"], imageCount: row["image_count"],
+                           channels: row["channels"], gridHeight: row["height"], gridWidth: row["width"], labeledCount: row["labeled"],
+                           anomalyImageCount: row["anomaly_images"], annotationCount: row["annotations"])
             }
         }
     }
@@ -66,12 +67,12 @@ extension LabelStore {
             var files = [String?](repeating: nil, count: run.imageCount)
             for row in try Row.fetchAll(db, sql: "SELECT image_index, file_name FROM images WHERE dataset_id = ? AND image_index < ?",
                                         arguments: [run.datasetID, run.imageCount]) {
-                files[row[0] as Int] = row[1]
+                files[row["image_index"] as Int] = row["file_name"]
             }
             var counts = [Int](repeating: 0, count: run.imageCount)
-            for row in try Row.fetchAll(db, sql: "SELECT image_index, COUNT(*) FROM annotations WHERE run_id = ? GROUP BY image_index",
-                                        arguments: [run.id]) where (row[0] as Int) < run.imageCount {
-                counts[row[0] as Int] = row[1]
+            for row in try Row.fetchAll(db, sql: "SELECT image_index, COUNT(*) AS n FROM annotations WHERE run_id = ? GROUP BY image_index",
+                                        arguments: [run.id]) where (row["image_index"] as Int) < run.imageCount {
+                counts[row["image_index"] as Int] = row["n"]
             }
             var reviewed = [Bool](repeating: false, count: run.imageCount)
             for index in try Int.fetchAll(db, sql: "SELECT image_index FROM reviews WHERE run_id = ? AND reviewed = 1",

@@ -72,17 +72,18 @@ extension LabelStore {
 
     static func sets(_ db: Database, where condition: String, _ arguments: StatementArguments) throws -> [SuggestionSet] {
         let rows = try Row.fetchAll(db, sql: """
-            SELECT s.id, r.name, s.prototype_id, s.prototype_file, s.threshold, s.unit, s.created_at
+            SELECT s.id, r.name AS run, s.prototype_id, s.prototype_file, s.threshold, s.unit, s.created_at
             FROM suggestion_sets s JOIN runs r ON r.id = s.run_id WHERE \(condition) ORDER BY s.id DESC
             """, arguments: arguments)
         return try rows.map { row in
-            let id: Int64 = row[0]
+            let id: Int64 = row["id"]
             var counts = ["pending": 0, "accepted": 0, "rejected": 0, "labelled": 0]
-            for c in try Row.fetchAll(db, sql: "SELECT \(stateSQL), COUNT(*) \(stateJoins) WHERE g.set_id = ? GROUP BY 1", arguments: [id]) {
-                counts[c[0] as String] = c[1]
+            for c in try Row.fetchAll(db, sql: "SELECT \(stateSQL) AS state, COUNT(*) AS n \(stateJoins) WHERE g.set_id = ? GROUP BY 1",
+                                      arguments: [id]) {
+                counts[c["state"] as String] = c["n"]
             }
-            return SuggestionSet(id: id, run: row[1], prototypeID: row[2], prototypeFile: row[3], threshold: row[4], unit: row[5],
-                                 createdAt: row[6], total: counts.values.reduce(0, +), pending: counts["pending"]!,
+            return SuggestionSet(id: id, run: row["run"], prototypeID: row["prototype_id"], prototypeFile: row["prototype_file"],
+                                 threshold: row["threshold"], unit: DetectionUnit(rawValue: row["unit"]) ?? .patch, createdAt: row["created_at"], total: counts.values.reduce(0, +), pending: counts["pending"]!,
                                  accepted: counts["accepted"]!, rejected: counts["rejected"]!, labelled: counts["labelled"]!)
         }
     }
@@ -97,8 +98,11 @@ extension LabelStore {
                 SELECT g.image_index, g.x, g.y, g.kind, g.similarity, \(Self.stateSQL) AS state \(Self.stateJoins)
                 WHERE g.set_id = ? AND g.image_index = ? ORDER BY g.y, g.x, g.kind
                 """, arguments: [id, image])
-            return rows.map { Suggestion(image: $0[0], x: $0[1], y: $0[2], kind: $0[3], similarity: $0[4], state: $0[5]) }
-                .filter { includeRejected || $0.state != "rejected" }
+            return rows.map {
+                Suggestion(image: $0["image_index"], x: $0["x"], y: $0["y"], kind: AnnotationKind(rawValue: $0["kind"]) ?? .patch2x2,
+                           similarity: $0["similarity"], state: SuggestionState(rawValue: $0["state"]) ?? .pending)
+            }
+            .filter { includeRejected || $0.state != .rejected }
         }
     }
 
@@ -117,9 +121,10 @@ extension LabelStore {
     /// never suggested again for the run) a suggestion. Repeating the same decision is harmless; the
     /// opposite decision on a decided place is refused with the existing one named (two annotators).
     @discardableResult
-    public func decideSuggestion(set id: Int64, image: Int, x: Int, y: Int, kind: AnnotationKind, accept: Bool,
+    public func decideSuggestion(set id: Int64, image: Int, x: Int, y: Int, kind: AnnotationKind, decision: SuggestionDecision,
                                  by actor: Actor) async throws -> Suggestion {
-        try await interactiveWrite { db in
+        let accept = decision == .accept
+        return try await interactiveWrite { db in
             let set = try Self.requireSet(db, id)
             let run = try Self.run(db, named: set.run)
             try Self.checkAnnotation(run, image: image, x: x, y: y, kind: kind)
@@ -128,28 +133,35 @@ extension LabelStore {
                 """, arguments: [id, image, x, y, kind.rawValue]) else {
                 throw LabelStoreError.badInput("(\(x), \(y)) of image \(image) is not a \(kind.rawValue) suggestion of set \(id)")
             }
-            let decision = (accept ? SuggestionDecision.accept : .reject).state.rawValue
+            let state = decision.state
             if let existing = try Row.fetchOne(db, sql: """
                 SELECT decision, annotator FROM suggestion_decisions WHERE run_id = ? AND image_index = ? AND x = ? AND y = ? AND kind = ?
                 """, arguments: [run.id, image, x, y, kind.rawValue]) {
-                let (was, who): (String, String) = (existing[0], existing[1])
-                guard was == decision else {
+                let (was, who): (String, String) = (existing["decision"], existing["annotator"])
+                guard was == state.rawValue else {
                     throw LabelStoreError.conflict("suggestion (\(x), \(y)) of image \(image) was already \(was)\(who.isEmpty ? "" : " by \(who)"); undo that first")
                 }
-                return Suggestion(image: image, x: x, y: y, kind: kind.rawValue, similarity: similarity, state: was)
+                return Suggestion(image: image, x: x, y: y, kind: kind, similarity: similarity, state: state)
             }
             try db.execute(sql: """
                 INSERT INTO suggestion_decisions (run_id, image_index, x, y, kind, decision, set_id, annotator, decided_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [run.id, image, x, y, kind.rawValue, decision, id, actor.annotator, timestamp()])
+                """, arguments: [run.id, image, x, y, kind.rawValue, state.rawValue, id, actor.annotator, timestamp()])
             if accept {
                 _ = try Self.insert(db, run: run.id, LabelRow(image: image, x: x, y: y), kind: kind, source: .acceptedSuggestion, actor: actor)
             } else {
                 try Self.history(db, run: run.id, image: image, x: x, y: y, kind: kind.rawValue, action: "reject-suggestion",
                                  source: .manual, actor: actor, at: timestamp())
             }
-            return Suggestion(image: image, x: x, y: y, kind: kind.rawValue, similarity: similarity, state: decision)
+            return Suggestion(image: image, x: x, y: y, kind: kind, similarity: similarity, state: state)
         }
+    }
+
+    /// `decideSuggestion` with the decision as a flag (true: accept).
+    @discardableResult
+    public func decideSuggestion(set id: Int64, image: Int, x: Int, y: Int, kind: AnnotationKind, accept: Bool,
+                                 by actor: Actor) async throws -> Suggestion {
+        try await decideSuggestion(set: id, image: image, x: x, y: y, kind: kind, decision: accept ? .accept : .reject, by: actor)
     }
 
     /// Takes a decision back (the labeler's undo): the place is pending again; an accepted one loses the

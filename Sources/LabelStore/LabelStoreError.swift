@@ -1,3 +1,5 @@
+import Domain
+
 /// Everything the store refuses, each naming the problem so CLI and HTTP can show it as is.
 public enum LabelStoreError: Error, CustomStringConvertible, Equatable, Sendable {
     case newerSchema(path: String, unknown: [String])
@@ -52,5 +54,16 @@ extension UInt8 {
     var isASCIIAlnum: Bool {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
             || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
+    }
+}
+
+extension LabelStoreError: CategorizedError {
+    public var category: ErrorCategory {
+        switch self {
+        case .unknownRun, .unknownDataset, .imageOutOfRange, .unknownPrototype, .unknownSuggestionSet: .notFound
+        case .duplicateRun, .duplicateDataset, .conflict: .conflict
+        case .newerSchema: .internal
+        case .badName, .countMismatch, .badAnnotation, .badLabelRows, .badInput: .validation
+        }
     }
 }

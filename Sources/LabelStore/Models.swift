@@ -4,15 +4,6 @@ import Foundation
 /// `Domain`; every user of the store sees them through this module.
 @_exported import Domain
 
-extension AnnotationKind {
-    public static func parse(_ text: String) throws -> AnnotationKind {
-        guard let k = AnnotationKind(rawValue: text) else {
-            throw LabelStoreError.badAnnotation("unknown kind '\(text)' (expected patch2x2 or point)")
-        }
-        return k
-    }
-}
-
 /// Who made a change and from where, recorded in the append-only history.
 public struct Actor: Sendable {
     public var annotator: String
@@ -58,10 +49,6 @@ public struct ImageSummary: Codable, Sendable, Equatable {
     public var labeled: Bool
     public var reviewed: Bool
     public var annotationCount: Int
-}
-
-public enum ImageFilter: String, Sendable, CaseIterable {
-    case all, unlabeled, labeled, anomalies
 }
 
 /// ISO-8601 UTC with milliseconds: sorts as text, reads as a date.
