@@ -30,9 +30,8 @@ import LabelStore
 
     @Test func prototypeIdsFilesSplitsAndErrors() throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.executable), "build normlab first")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("detect-cli-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try TempFolder.create("detect-cli")
+        defer { TempFolder.remove(dir) }
         let fx = NumPyCrossCheckTests.fixtures, db = dir + "/db.sqlite"
         func run(_ args: String...) throws -> (status: Int32, out: String, err: String) { try Self.normlab(args.map { $0 == "DB" ? db : $0 }) }
         for r in ["r", "r2"] { #expect(try run("features", "import", "--db", "DB", "--dataset", "d", "--run", r, fx + "/features.npy").status == 0) }

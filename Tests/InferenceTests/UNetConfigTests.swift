@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Inference
 
@@ -57,9 +58,8 @@ import Testing
 
     @Test func weightShapeThatDisagreesWithTheConfigIsNamed() throws {
         // A config that claims more input channels than the weights have.
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("unet-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try TempFolder.create("unet")
+        defer { TempFolder.remove(dir) }
         var json = try Self.sd15()
         json["in_channels"] = .number(5)
         let text = "{" + json.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}"

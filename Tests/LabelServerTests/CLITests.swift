@@ -8,9 +8,8 @@ import Testing
 @Suite struct CLITests {
     @Test func importExportRoundTripAndErrors() throws {
         try #require(FileManager.default.isExecutableFile(atPath: normlabExecutable), "build normlab first")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("normlab-cli-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try TempFolder.create("normlab-cli")
+        defer { TempFolder.remove(dir) }
         let db = dir + "/db.sqlite"
         try NPY.write([Float](repeating: 0.25, count: 6 * 2 * 4 * 4), shape: [6, 2, 4, 4], to: dir + "/f.npy")
         try NPY.write([Float](repeating: 0.25, count: 6 * 2 * 4), shape: [6, 2, 4], to: dir + "/rank3.npy")

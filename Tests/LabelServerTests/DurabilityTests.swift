@@ -9,9 +9,8 @@ import Glibc
 /// An acknowledged write survives `kill -9` of the real `normlab serve` process.
 @Suite struct DurabilityTests {
     @Test func acknowledgedWritesSurviveKill9() async throws {
-        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("normlab-kill-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: tmp) }
+        let tmp = try TempFolder.create("normlab-kill")
+        defer { TempFolder.remove(tmp) }
         let db = tmp + "/db.sqlite"
         do {
             let store = try LabelStore(path: db)

@@ -9,9 +9,8 @@ import Testing
 
     @Test func labelsImportOfAnOverflowingShapeIsRefused() throws {
         try #require(FileManager.default.isExecutableFile(atPath: normlabExecutable), "build normlab first")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("normlab-hostile-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try TempFolder.create("normlab-hostile")
+        defer { TempFolder.remove(dir) }
         let db = dir + "/db.sqlite"
         try NPY.write([Float](repeating: 0.25, count: 2 * 2 * 4 * 4), shape: [2, 2, 4, 4], to: dir + "/f.npy")
         #expect(try normlab("features", "import", "--db", db, "--dataset", "d", "--run", "r", dir + "/f.npy").status == 0)

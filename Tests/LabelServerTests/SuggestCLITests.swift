@@ -20,9 +20,8 @@ import Testing
 
     @Test func suggestRecordsTheDetectionsAsASet() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: normlabExecutable), "build normlab first")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("normlab-suggest-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try TempFolder.create("normlab-suggest")
+        defer { TempFolder.remove(dir) }
         let db = dir + "/db.sqlite"
         try await Self.importRun(db, folder: dir)
         try NPY.write([1, 0, 0] as [Float], shape: [3], to: dir + "/proto.npy")
