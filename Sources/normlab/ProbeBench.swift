@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dispatch
 import Experiments
 import Foundation
 import Inference

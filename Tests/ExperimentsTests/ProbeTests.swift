@@ -73,7 +73,8 @@ import Inference
         let got = features.withUnsafeBufferPointer {
             ProbeAccuracy.evaluate(classifier, nchw: $0, images: images, height: side, width: side, grids: PositionProbe.grids)
         }
-        #expect(got == [2.0 / 16, 1.0 / 16, 1.0 / 16, 1.0 / 16])
+        let want: [Float] = [2.0 / 16, 1.0 / 16, 1.0 / 16, 1.0 / 16]
+        #expect(got == want)
     }
 
     /// A classifier reading one-hot row and column channels predicts every token right (head 0 is the
@@ -91,7 +92,8 @@ import Inference
         let got = features.withUnsafeBufferPointer {
             ProbeAccuracy.evaluate(classifier, nchw: $0, images: 1, height: side, width: side, grids: PositionProbe.grids)
         }
-        #expect(got == [1, 1, 1, 1])
+        let want: [Float] = [1, 1, 1, 1]
+        #expect(got == want)
     }
 
     @Test func refusesBadInputNamingIt() {
@@ -109,9 +111,9 @@ import Inference
         #expect(run().contains("4×5"))
         #expect(run(height: 5, width: 5).contains("120 values, expected 2×3×5×5"))
         let square = [Float](repeating: 0, count: 2 * 3 * 4 * 4)
-        var g = TorchGenerator(seed: 42)
         #expect(throws: PositionProbeError.self) {
-            try square.withUnsafeBufferPointer {
+            var g = TorchGenerator(seed: 42)
+            _ = try square.withUnsafeBufferPointer {
                 try PositionProbe.run(features: $0, images: 2, channels: 3, height: 4, width: 4,
                                       trainImages: 2, epochs: 1, batchSize: 512, generator: &g)
             }

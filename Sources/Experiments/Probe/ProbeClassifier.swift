@@ -56,15 +56,16 @@ struct ProbeClassifier {
         var x = [Float](repeating: 0, count: batchSize * channels)
         var g = [Float](repeating: 0, count: batchSize * outputs)
         var gradW = [Float](repeating: 0, count: weight.count), gradB = [Float](repeating: 0, count: bias.count)
+        let rows = tokens.rows.baseAddress!, labels = tokens.labels
         for start in stride(from: 0, to: order.count, by: batchSize) {
             let batch = order[start..<min(start + batchSize, order.count)]
             x.withUnsafeMutableBufferPointer { x in
                 g.withUnsafeMutableBufferPointer { g in
                     for (r, t) in batch.enumerated() {
-                        (x.baseAddress! + r * channels).update(from: tokens.rows.baseAddress! + t * channels, count: channels)
+                        (x.baseAddress! + r * channels).update(from: rows + t * channels, count: channels)
                     }
                     logits(x.baseAddress!, count: batch.count, into: g.baseAddress!)
-                    crossEntropyGradient(g.baseAddress!, batch: batch, tokens: tokens)
+                    crossEntropyGradient(g.baseAddress!, batch: batch, labels: labels)
                     gradients(x: x.baseAddress!, g: g.baseAddress!, count: batch.count, weight: &gradW, bias: &gradB)
                 }
             }
@@ -75,12 +76,12 @@ struct ProbeClassifier {
 
     /// Turns the logits in `g` into d(loss)/d(logits): the loss is the mean over the batch's 2·B
     /// (token, coordinate) pairs of −log softmax at the label, so the gradient is (p − onehot) / 2B.
-    private func crossEntropyGradient(_ g: UnsafeMutablePointer<Float>, batch: ArraySlice<Int>, tokens: borrowing ProbeTokens) {
+    private func crossEntropyGradient(_ g: UnsafeMutablePointer<Float>, batch: ArraySlice<Int>, labels: ProbeLabels) {
         nl_softmax_rows(g, batch.count * 2, side)
         let scale = 1 / Float(2 * batch.count)
         for i in 0..<(batch.count * 2 * side) { g[i] *= scale }
         for (r, t) in batch.enumerated() {
-            let (row, column) = tokens.label(t)
+            let (row, column) = labels.label(t)
             g[r * 2 * side + row] -= scale
             g[r * 2 * side + side + column] -= scale
         }

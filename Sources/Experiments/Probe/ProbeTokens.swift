@@ -18,11 +18,7 @@ struct ProbeTokens: ~Copyable {
 
     deinit { rows.deallocate() }
 
-    /// (row, column) of token `t` on its map: the label the reference builds with `meshgrid(…, 'ij')`.
-    func label(_ t: Int) -> (row: Int, column: Int) {
-        let p = t % tokensPerImage
-        return (p / width, p % width)
-    }
+    var labels: ProbeLabels { ProbeLabels(width: width, tokensPerImage: tokensPerImage) }
 
     /// Row-major rows × cols → cols × rows, in cache-sized tiles.
     private static func transpose(_ src: UnsafePointer<Float>, rows: Int, cols: Int, into dst: UnsafeMutablePointer<Float>) {
@@ -34,5 +30,16 @@ struct ProbeTokens: ~Copyable {
                 }
             }
         }
+    }
+}
+
+/// The label of a training token: its (row, column) on the map, as the reference builds it with
+/// `meshgrid(arange(h), arange(w), indexing='ij')` repeated per image.
+struct ProbeLabels {
+    let width: Int, tokensPerImage: Int
+
+    func label(_ t: Int) -> (row: Int, column: Int) {
+        let p = t % tokensPerImage
+        return (p / width, p % width)
     }
 }
