@@ -37,7 +37,8 @@ import Inference
         print("probe: largest difference from the reference \(worst)")
     }
 
-    /// One layer draws nn.Linear's initialisation and one randperm of the training tokens per epoch.
+    /// One layer draws nn.Linear's initialisation and one randperm of the training tokens per epoch;
+    /// `skip` (for resuming) draws the same.
     @Test func runAdvancesTheGeneratorLikeTheReference() throws {
         let (images, channels, side, epochs) = (3, 5, 4, 2)
         let features = (0..<(images * channels * side * side)).map { Float($0 % 7) }
@@ -46,9 +47,13 @@ import Inference
             try PositionProbe.run(features: $0, images: images, channels: channels, height: side, width: side,
                                   trainImages: 2, epochs: epochs, batchSize: 8, generator: &probe)
         }
+        var skipped = replay
         _ = replay.linearInit(inFeatures: channels, outFeatures: 2 * side)
         for _ in 0..<epochs { _ = replay.randperm(2 * side * side) }
-        #expect(probe.nextUInt32() == replay.nextUInt32())
+        try PositionProbe.skip(channels: channels, height: side, width: side, trainImages: 2, epochs: epochs, generator: &skipped)
+        let next = probe.nextUInt32()
+        #expect(next == replay.nextUInt32())
+        #expect(next == skipped.nextUInt32())
     }
 
     /// `argmax·s // w == label·s // w`, worked by hand.

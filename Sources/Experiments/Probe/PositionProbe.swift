@@ -36,6 +36,16 @@ public enum PositionProbe {
         return accuracies
     }
 
+    /// Advances `generator` exactly as `run` does for one layer, without training: a resumed run
+    /// replays the layers it already finished so that the next layer starts from the reference's stream.
+    public static func skip(channels: Int, height: Int, width: Int, trainImages: Int, epochs: Int,
+                            generator: inout TorchGenerator) throws {
+        let tokens = trainImages * height * width
+        guard tokens < TorchGenerator.randpermLimit else { throw PositionProbeError.tooManyTokens(tokens) }
+        _ = generator.linearInit(inFeatures: channels, outFeatures: 2 * height)
+        for _ in 0..<epochs { _ = generator.randperm(tokens) }
+    }
+
     /// The reference's split: `int(0.8·N)` training images.
     public static func trainImages(of images: Int) -> Int { images * 4 / 5 }
 
