@@ -34,7 +34,7 @@ public struct NormStatistics: Sendable, Equatable {
     public var labelledCount: Int { labelled.reduce(0, +) }
 
     /// `truth`: labelled token indices per image (`RunLabels.truthIndices`, token unit).
-    public init(features: FeatureReader, truth: [Int: Set<Int>], multiples: [Double] = Self.multiples, bins: Int = Self.bins) {
+    public init(features: FeatureReader, truth: [Int: Set<Int>], multiples: [Double] = NormStatistics.multiples, bins: Int = NormStatistics.bins) {
         let s = features.shape, grid = TokenGrid(width: s.width, height: s.height)
         self.grid = grid
         imageCount = s.count
@@ -55,7 +55,10 @@ public struct NormStatistics: Sendable, Equatable {
             for cell in (0..<grid.patches.tokens).map(grid.patches.cell) {
                 patches[bin(grid.patchScore(corner: 2 * cell.y * grid.width + 2 * cell.x) { norms[$0] })] += 1
             }
-            for i in above.indices { Self.count(&above[i], norms: norms, marked: marked, limit: above[i].k * mean) }
+            for i in above.indices {
+                let limit = above[i].k * mean
+                Self.count(&above[i], norms: norms, marked: marked, limit: limit)
+            }
         }
         meanNorms = sums.map { $0 / Double(max(1, s.count)) }
         self.labelled = labelled; self.patches = patches; self.all = all; self.above = above
