@@ -9,15 +9,15 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Compare the anomalies of runs over the same dataset: matched patches, Jaccard index, images with anomalies.",
         discussion: """
-            Runs must share a dataset and a token grid (e.g. one dataset at other timesteps, seeds, batch sizes or
-            models). Two anomalies match when they are in the same image and their positions differ by at most
-            --tolerance tokens in x and in y; matching is one-to-one (the largest set of pairs in which no anomaly is
-            used twice), so each pair's Jaccard index is matched / (|A| + |B| − matched). Patches sit on even
+            Runs must share a dataset and a token grid (e.g. one dataset at other timesteps, seeds, batch sizes or \
+            models). Two anomalies match when they are in the same image and their positions differ by at most \
+            --tolerance tokens in x and in y; matching is one-to-one (the largest set of pairs in which no anomaly is \
+            used twice), so each pair's Jaccard index is matched / (|A| + |B| − matched). Patches sit on even \
             coordinates: for them ±1 is the exact match and ±2 also counts the 8 neighbouring patches.
-            With --source detections, each run's detections at --at over all its images are compared instead of
-            its labels (--prototype once for every run, once per run, or not at all for each run's newest
+            With --source detections, each run's detections at --at over all its images are compared instead of \
+            its labels (--prototype once for every run, once per run, or not at all for each run's newest \
             recorded prototype, else the mean of its labels).
-            Prints the comparison; with -o DIR also writes DIR/compare.txt, compare.csv, compare.json and
+            Prints the comparison; with -o DIR also writes DIR/compare.txt, compare.csv, compare.json and \
             compare.svg (the Jaccard matrix over all pairs and the shares of images with anomalies).
             Example: normlab compare --runs sd15,sd21,sdturbo -o compare/
             """)

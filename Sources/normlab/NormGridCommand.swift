@@ -9,9 +9,9 @@ struct NormGridCommand: ParsableCommand {
         commandName: "norm-grid",
         abstract: "Draw norm maps in a grid: rows of runs, columns of images or of runs at other timesteps.",
         discussion: """
-            Each row has its own gray scale (black 0, white the row's largest norm), so rows of runs with very
-            different norms (models, blocks) keep their contrast. Rows are separated by ';', runs within a row
-            by ','; a row of several runs shows each of them at every image, run by run (e.g. one model at
+            Each row has its own gray scale (black 0, white the row's largest norm), so rows of runs with very \
+            different norms (models, blocks) keep their contrast. Rows are separated by ';', runs within a row \
+            by ','; a row of several runs shows each of them at every image, run by run (e.g. one model at \
             several timesteps), and every row must list as many runs.
             Examples:
               normlab norm-grid --runs sd15,sd21,sdturbo --images 0,7,42 -o grid.svg
