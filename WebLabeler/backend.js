@@ -33,6 +33,8 @@ export const FIELDS = {
   suggestionImage: ["unit", "suggestions", "tp", "fp", "fn"],
   suggestion: ["x", "y", "kind", "similarity", "state"],
   next: ["image"],
+  normStatistics: ["run", "images", "width", "height", "tokens", "labelledTokens", "meanNorms", "edges", "labelled", "patches", "all", "above"],
+  normAbove: ["k", "tokens", "labelledTokens", "images"],
 };
 
 // `one(fields)` and `list(fields)` check an answer and return it as is; `where` names the request,
@@ -111,6 +113,12 @@ function suggestionImage(body, where) {
   return body;
 }
 
+function normStatistics(body, where) {
+  one(FIELDS.normStatistics)(body, where);
+  list(FIELDS.normAbove)(body.above, where, `"above" of ${answer}`);
+  return body;
+}
+
 export const api = {
   runs: () => get("/api/runs", list(FIELDS.run)),
   images: (run, filter = "all") => get(`/api/runs/${enc(run)}/images?filter=${enc(filter)}`, list(FIELDS.image)),
@@ -137,6 +145,8 @@ export const api = {
     await request("PUT", `${imagePath(run, index)}/reviewed`, { reviewed, annotator });
   },
   prototypes: () => get("/api/prototypes", list(FIELDS.prototype)),
+  // Token-norm statistics of a run: mean norm map, histograms, tokens above k × the image mean.
+  normStatistics: (run) => get(`/api/runs/${enc(run)}/statistics`, normStatistics),
   // Detector suggestions. `set` is a suggestion set id.
   suggestionSets: (run) => get(`/api/runs/${enc(run)}/suggestion-sets`, list(FIELDS.suggestionSet)),
   suggestionSet: (set) => get(setPath(set), one(FIELDS.suggestionSet)),

@@ -53,8 +53,25 @@ async function drawAll() {
     draw("report", `${base}/report.svg?${query()}`),
     api.text(`${base}/report.txt?${query()}`).then((t) => { $("report-text").textContent = t; }, showError),
     drawImage(),
+    draw("statistics", `${base}/statistics.svg`),
+    api.normStatistics(run).then(fillAbove, showError),
   ]);
   document.body.dataset.ready = "1";
+}
+
+// The shares of tokens above k × their image's mean norm, one row per k.
+function fillAbove(s) {
+  const pct = (a, b) => (b === 0 ? "–" : `${(100 * a / b).toFixed(2)} %`);
+  const body = $("above").tBodies[0];
+  body.innerHTML = "";
+  for (const a of s.above) {
+    const row = body.insertRow();
+    row.dataset.k = String(a.k);
+    for (const text of [`${a.k}×`, `${a.tokens} (${pct(a.tokens, s.tokens)})`,
+      `${a.labelledTokens} (${pct(a.labelledTokens, s.labelledTokens)})`, `${a.images} (${pct(a.images, s.images)})`]) {
+      row.insertCell().textContent = text;
+    }
+  }
 }
 
 async function drawImage() {

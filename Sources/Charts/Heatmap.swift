@@ -1,10 +1,17 @@
 /// A grid of values (row-major, `values[y * columns + x]`, row 0 at the top as in the image) in
-/// viridis, with a colour bar. Used for where labelled tokens sit in the image.
+/// viridis, with a colour bar. Used for where labelled tokens sit in the image, the mean norm map of
+/// a run and, with names and cell labels, a matrix over pairs of runs.
 public struct Heatmap: Chart {
     public var title: String
     public var columns: Int, rows: Int
     public var values: [Double]
     public var valueLabel: String
+    /// Top of the colour scale (default: the largest value), e.g. 1 for a Jaccard matrix.
+    public var maximum: Double?
+    /// Names of the columns and rows instead of index ticks (a matrix of runs).
+    public var columnNames: [String]?, rowNames: [String]?
+    /// Text written in each cell (row-major like `values`).
+    public var cellLabels: [String]?
 
     public init(title: String, columns: Int, rows: Int, values: [Double], valueLabel: String) {
         self.title = title; self.columns = columns; self.rows = rows; self.values = values; self.valueLabel = valueLabel
@@ -12,8 +19,9 @@ public struct Heatmap: Chart {
 
     public func draw(into c: inout Canvas, in frame: Rect) {
         c.text(title, x: frame.x + frame.width / 2, y: frame.y + 20, anchor: .middle, size: 14, weight: "bold", ["class", "chart-title"].pairs)
-        let grid = GridLayout(frame: frame.inset(top: 46, right: 90, bottom: 30, left: 34), columns: columns, rows: rows)
-        let hi = values.max() ?? 0
+        let left = rowNames.map { 12 + 7 * Double($0.map(\.count).max() ?? 0) } ?? 34
+        let grid = GridLayout(frame: frame.inset(top: 46, right: 90, bottom: columnNames == nil ? 30 : 40, left: left), columns: columns, rows: rows)
+        let hi = maximum ?? values.max() ?? 0
         c.group(["class", "heatmap", "shape-rendering", "crispEdges"].pairs) { g in
             for y in 0..<rows {
                 for x in 0..<columns {
@@ -23,8 +31,22 @@ public struct Heatmap: Chart {
                 }
             }
         }
-        grid.drawIndexTicks(into: &c)
+        if let cellLabels { drawCellLabels(cellLabels, grid, into: &c, hi: hi) }
+        if columnNames != nil || rowNames != nil { grid.drawNames(columns: columnNames ?? [], rows: rowNames ?? [], into: &c) } else { grid.drawIndexTicks(into: &c) }
         ColorBar(maximum: hi, label: valueLabel).draw(into: &c, at: Rect(x: grid.area.maxX + 16, y: grid.area.y, width: 14, height: grid.area.height))
+    }
+}
+
+extension Heatmap {
+    /// Each cell's text, dark on the light end of viridis and white on the dark end.
+    func drawCellLabels(_ labels: [String], _ grid: GridLayout, into c: inout Canvas, hi: Double) {
+        c.group(["class", "cell-labels"].pairs) { g in
+            for (i, text) in labels.enumerated() where i < values.count {
+                let r = grid.cell(i % columns, i / columns), light = hi > 0 && values[i] / hi > 0.6
+                g.text(text, x: r.x + r.width / 2, y: r.y + r.height / 2 + 4, anchor: .middle, size: min(12, r.height / 3),
+                       fill: light ? Palette.ink : "#ffffff", ["class", "cell-label", "data-x", "\(i % columns)", "data-y", "\(i / columns)"].pairs)
+            }
+        }
     }
 }
 
@@ -52,6 +74,18 @@ struct GridLayout {
         }
         for y in stride(from: 0, to: rows, by: every(rows)) {
             c.text("\(y)", x: area.x - 4, y: area.y + (Double(y) + 0.5) * size + 3, anchor: .end, size: 10, ["class", "tick-label y"].pairs)
+        }
+    }
+}
+
+extension GridLayout {
+    /// Column names under the grid and row names left of it.
+    func drawNames(columns: [String], rows: [String], into c: inout Canvas) {
+        for (x, name) in columns.enumerated() {
+            c.text(name, x: area.x + (Double(x) + 0.5) * size, y: area.maxY + 15, anchor: .middle, size: 11, ["class", "tick-label x name"].pairs)
+        }
+        for (y, name) in rows.enumerated() {
+            c.text(name, x: area.x - 6, y: area.y + (Double(y) + 0.5) * size + 4, anchor: .end, size: 11, ["class", "tick-label y name"].pairs)
         }
     }
 }

@@ -9,12 +9,13 @@ extension RunReport {
 
     public var bestIndex: Int? { DetectionFigure.best(curvePoints) }
 
-    /// report.svg: label statistics, norms, cosines, the similarity histograms and (with a prototype
-    /// and labels) the detection figure, in one document.
+    /// report.svg: label statistics, norms, cosines, the similarity histograms, (with a prototype
+    /// and labels) the detection figure and the dataset's norm statistics, in one document.
     public func svg() -> String {
         let w = DetectionFigure.size.width, half = w / 2
         let withCurve = evaluation != nil && patchCount + pointCount > 0
-        var figure = Figure(width: w, height: 40 + 340 + 300 + (evaluation == nil ? 0 : 320) + (withCurve ? 700 : 0),
+        var figure = Figure(width: w, height: 40 + 340 + 300 + (evaluation == nil ? 0 : 320) + (withCurve ? 700 : 0)
+                                + NormStatistics.panelHeight,
                             title: "run '\(run.name)': \(imagesWithAnomaly) of \(run.imageCount) images with ≥ 1 anomaly (\(pct(imagesWithAnomaly, run.imageCount)))")
         var y = 40.0
         figure.place(perImageChart, in: Rect(x: 0, y: y, width: half, height: 340))
@@ -31,7 +32,11 @@ extension RunReport {
                          in: Rect(x: 0, y: y, width: w, height: 320))
             y += 320
         }
-        if withCurve { DetectionFigure.draw(curvePoints, into: &figure, at: Rect(x: 0, y: y, width: w, height: 700)) }
+        if withCurve {
+            DetectionFigure.draw(curvePoints, into: &figure, at: Rect(x: 0, y: y, width: w, height: 700))
+            y += 700
+        }
+        normStatistics.draw(into: &figure, at: Rect(x: 0, y: y, width: w, height: NormStatistics.panelHeight))
         return figure.svg()
     }
 

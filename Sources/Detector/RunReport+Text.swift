@@ -19,6 +19,8 @@ extension RunReport {
         out += cosineLines
         out.append("")
         out += prototypeLines
+        out.append("")
+        out += normStatistics.textLines
         return out.joined(separator: "\n") + "\n"
     }
 

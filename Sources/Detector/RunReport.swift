@@ -65,6 +65,8 @@ public struct RunReport: Sendable {
     public let positions: [Int]
     public let labelledNorms: NormSummary, allNorms: NormSummary
     public let cosines: Cosines
+    /// Mean norm map, norm histograms and tokens above k × the image mean, over every image.
+    public let normStatistics: NormStatistics
     public let prototype: ReportPrototype?
     public let evaluation: Evaluation?
     public let options: Options
@@ -96,9 +98,10 @@ public struct RunReport: Sendable {
         let counts = labelCounts(labels, truth: truth, imageCount: s.count, tokens: s.tokensPerImage)
         let (labelled, all) = normSummaries(features, truth)
         let cosines = try pairwise(features, patches: patches, options: options)
+        let normStatistics = NormStatistics(features: features, truth: truth)
         let evaluation = try prototype.map { try evaluate(features, prototype: $0, labels: labels, from: from, options: options) }
         return RunReport(run: run, patchCount: patches.count, pointCount: points.count, imagesWithAnomaly: counts.withAnomaly,
                          anomaliesPerImage: counts.perImage, positions: counts.positions, labelledNorms: labelled, allNorms: all,
-                         cosines: cosines, prototype: prototype, evaluation: evaluation, options: options)
+                         cosines: cosines, normStatistics: normStatistics, prototype: prototype, evaluation: evaluation, options: options)
     }
 }

@@ -25,6 +25,10 @@ struct ReportAPI: Sendable {
         api.get("runs/:run/curve.svg", use: curveSVG)
         /// One image's norm map with TP/FP/FN tokens at `at=T` marked.
         api.get("runs/:run/images/:index/detections.svg", use: imageSVG)
+        /// The run's token-norm statistics (mean norm map, histograms, tokens above k × the image mean) as JSON.
+        api.get("runs/:run/statistics", use: statisticsJSON)
+        /// The same as charts.
+        api.get("runs/:run/statistics.svg", use: statisticsSVG)
     }
 
     struct PrototypeBody: Codable {

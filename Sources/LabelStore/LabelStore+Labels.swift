@@ -60,7 +60,3 @@ extension LabelStore {
         return "image_index,file_name\n" + images.map { "\($0.index),\(csvField($0.fileName ?? ""))\n" }.joined()
     }
 }
-
-private func csvField(_ s: String) -> String {
-    s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-}

@@ -158,8 +158,9 @@ import FeatureStore
         #expect(r.text.contains("images with ≥ 1 anomaly: 3 of 4 (75.0 %)"))
         #expect(r.text.contains(String(format: "%.4f", 8.0 / 56)) && r.text.contains("prototype: e2"))
         let svg = r.svg()
-        #expect(svg.components(separatedBy: "class=\"cell\"").count - 1 == 16)
-        #expect(svg.components(separatedBy: "class=\"hist-bar\"").count - 1 == 2 * 40)
+        // Two 4×4 heatmaps (labelled positions, mean norm map); similarity (2 series) and norm (3) histograms.
+        #expect(svg.components(separatedBy: "class=\"cell\"").count - 1 == 2 * 16)
+        #expect(svg.components(separatedBy: "class=\"hist-bar\"").count - 1 == 2 * 40 + 3 * 40)
         #expect(svg.components(separatedBy: "class=\"bar\" data-series=\"TP\"").count - 1 == 20)
     }
 }

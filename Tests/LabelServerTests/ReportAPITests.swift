@@ -40,13 +40,39 @@ import Testing
         }
     }
 
+    /// Hand count on run "p": norms are 1, except the two planted patches' 8 tokens at 5. Images 0 and 2
+    /// have mean norm (12 · 1 + 4 · 5) / 16 = 2, so 4 tokens each are above 2 × the mean (4 labelled, in
+    /// image 0) and none above 3 ×; images 1 and 3 (mean 1) have none. The mean norm at (0, 0) over the
+    /// 4 images is (5 + 1 + 1 + 1) / 4 = 2, at (0, 2) it is 1. Histogram bins of width 5 / 40: a norm
+    /// of 1 falls in bin 8, 5 in the last.
+    @Test func normStatistics() async throws {
+        try await withServer { s in
+            _ = try await Self.plant(s)
+            let body = try #require(try await s.http.get("/api/runs/p/statistics").json() as? [String: Any])
+            #expect(body["images"] as? Int == 4 && body["width"] as? Int == 4 && body["tokens"] as? Int == 64 && body["labelledTokens"] as? Int == 4)
+            let mean = try #require(body["meanNorms"] as? [Double])
+            #expect(mean.count == 16 && mean[0] == 2 && mean[2 * 4 + 0] == 1 && mean[2 * 4 + 2] == 2)
+            let all = try #require(body["all"] as? [Int]), patches = try #require(body["patches"] as? [Int]), labelled = try #require(body["labelled"] as? [Int])
+            #expect(all.count == 40 && all[8] == 56 && all[39] == 8 && all.reduce(0, +) == 64)
+            #expect(patches[8] == 14 && patches[39] == 2 && labelled[39] == 4 && labelled.reduce(0, +) == 4)
+            let above = try #require(body["above"] as? [[String: Any]])
+            #expect(above.map { $0["k"] as? Double } == [2, 3, 5])
+            #expect(above[0]["tokens"] as? Int == 8 && above[0]["labelledTokens"] as? Int == 4 && above[0]["images"] as? Int == 2)
+            #expect(above[1]["tokens"] as? Int == 0 && above[1]["images"] as? Int == 0)
+            let svg = try await s.http.get("/api/runs/p/statistics.svg")
+            #expect(svg.status == 200 && Self.count(svg.body, "class=\"cell\" data-x=\"0\" data-y=\"0\" data-value=\"2\"") == 1)
+            #expect(try await s.http.get("/api/runs/nope/statistics").status == 404)
+        }
+    }
+
     @Test func reportAndImageMaps() async throws {
         try await withServer { s in
             let id = try await Self.plant(s)
             let text = String(decoding: try await s.http.get("/api/runs/p/report.txt?prototype=\(id)").body, as: UTF8.self)
             #expect(text.contains("images with ≥ 1 anomaly: 1 of 4 (25.0 %)") && text.contains("recorded prototype #\(id)"))
             let svg = try await s.http.get("/api/runs/p/report.svg")
-            #expect(svg.status == 200 && Self.count(svg.body, "class=\"cell\"") == 16)
+            // The 4×4 labelled-positions heatmap and the 4×4 mean norm map.
+            #expect(svg.status == 200 && Self.count(svg.body, "class=\"cell\"") == 2 * 16)
             // Without labels or prototypes, run "r" still gets its label statistics.
             let plain = String(decoding: try await s.http.get("/api/runs/r/report.txt").body, as: UTF8.self)
             #expect(plain.contains("images with ≥ 1 anomaly: 0 of 5") && plain.contains("prototype: none"))

@@ -33,7 +33,8 @@ import Testing
         // The 4 labelled tokens are parallel: every pairwise cosine is 1.
         #expect(text.contains("labelled patch tokens: 1.0000 (4 tokens)"))
         let svg = try String(contentsOfFile: dir + "/plain/report.svg", encoding: .utf8)
-        #expect(svg.hasPrefix("<?xml") && svg.components(separatedBy: "class=\"cell\"").count - 1 == 16)
+        // The 4×4 labelled-positions heatmap and the 4×4 mean norm map.
+        #expect(svg.hasPrefix("<?xml") && svg.components(separatedBy: "class=\"cell\"").count - 1 == 2 * 16)
         #expect(!FileManager.default.fileExists(atPath: dir + "/plain/index.html"))
 
         let at = try normlab("report", "--db", db, "--run", "p", "--prototype", dir + "/proto.npy", "--at", "0.5", "-o", dir + "/at")

@@ -74,8 +74,15 @@ struct ReportPageBrowserTests {
             #expect(try await page.evaluate(Self.count("curve", "rect.bar[data-series=\"TP\"]")) as? Int == 12)
             #expect(try await page.evaluate(Self.count("curve", "rect.bar[data-series=\"FN\"]")) as? Int == 12)
             #expect(try await page.evaluate(Self.count("curve", "circle.mark")) as? Int == 2)
-            #expect(try await page.evaluate(Self.count("report", "rect.cell")) as? Int == 32 * 32)
-            #expect(try await page.evaluate(Self.count("report", "rect.hist-bar")) as? Int == 2 * 40)
+            // Two 32×32 heatmaps (labelled positions, mean norm map); similarity (2 series) and norm (3) histograms.
+            #expect(try await page.evaluate(Self.count("report", "rect.cell")) as? Int == 2 * 32 * 32)
+            #expect(try await page.evaluate(Self.count("report", "rect.hist-bar")) as? Int == 2 * 40 + 3 * 40)
+            // Dataset statistics: the noise tokens' norms are ≈ 0.8 (at most 0.35 · 4 = 1.4), the 8 planted
+            // tokens' 6 · 4 = 24, so an image mean is below 1.2 and exactly the 8 planted tokens (4 labelled,
+            // images 0 and 2) are above 2, 3 and 5 × it.
+            #expect(try await page.evaluate(Self.count("statistics", "rect.cell")) as? Int == 32 * 32)
+            let above = try await page.evaluate("[...document.querySelectorAll('#above tbody tr')].map(r => [...r.cells].map(c => c.textContent).join('|'))") as? [String]
+            #expect(above == ["2×|8 (0.20 %)|4 (100.00 %)|2 (50.00 %)", "3×|8 (0.20 %)|4 (100.00 %)|2 (50.00 %)", "5×|8 (0.20 %)|4 (100.00 %)|2 (50.00 %)"], "\(above ?? [])")
             #expect(try await page.evaluate(Self.count("image", "rect.mark[data-kind=\"tp\"]")) as? Int == 4, "image 0's labelled patch")
             #expect(try await page.string("text('report-text')").contains("recorded prototype #\(id)"))
             // On screen, bar heights keep the counts' proportions (no page stylesheet squashes them).
