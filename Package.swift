@@ -113,7 +113,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LabelServerTests",
-            dependencies: ["LabelServer", "LabelStore", "FeatureStore", "NPYFormat", "PowerFS", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["LabelServer", "LabelStore", "FeatureStore", "NPYFormat", "PowerFS", "ImageIO", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Drives headless chromium (DevTools protocol) against a live `normlab serve` and reads the
         // SQLite file directly; see Tests/WebLabelerTests/LabelerSession.swift.
