@@ -1,5 +1,5 @@
 // Ghost layer: another run over the same dataset (another timestep, seed or model) whose labels of
-// the current image are drawn as dashed outlines (O toggles them), to see where its anomalies sit.
+// the current image are drawn as lime boxes (O toggles them), to see where its anomalies sit.
 
 import { api } from "./backend.js";
 import { state, emit, remember } from "./state.js";
@@ -54,17 +54,21 @@ export function renderGhost() {
   $("norm-overlay").dataset.ghostCount = String(state.showGhost ? n : 0);
 }
 
-// Overlay layer: each ghost label as a long-dashed lime box on the cell borders.
+// Overlay layer: each ghost label as a faint lime fill with a solid lime edge on the cell borders
+// (annotations are unfilled pink/cyan boxes, the click preview a dashed yellow one).
 export function drawGhost(ctx, panel, c) {
   if (!state.showGhost) return;
+  ctx.setLineDash([]);
   for (const a of state.ghostAnnotations) {
     const n = a.kind === "point" ? 1 : 2, w = Math.max(1.5, Math.min(3, c / 6));
-    ctx.setLineDash([Math.max(4, c / 2), Math.max(3, c / 4)]);
+    ctx.globalAlpha = 0.2;
+    ctx.fillStyle = GHOST_COLOR;
+    ctx.fillRect(a.x * c, a.y * c, n * c, n * c);
+    ctx.globalAlpha = 1;
     for (const [color, width] of [["rgba(0, 0, 0, 0.7)", w + 2], [GHOST_COLOR, w]]) {
       ctx.strokeStyle = color;
       ctx.lineWidth = width;
       ctx.strokeRect(a.x * c + w / 2, a.y * c + w / 2, n * c - w, n * c - w);
     }
-    ctx.setLineDash([]);
   }
 }

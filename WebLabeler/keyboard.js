@@ -26,7 +26,7 @@ export const SHORTCUTS = [
   { keys: ["j"], label: "J", action: "nextSuggestions", text: "next image with suggestions to review (wraps around)" },
   { keys: ["t"], label: "T", action: "toggleMarks", text: "show / hide TP (green), FP (orange), FN (purple) tokens of the suggestion set" },
   { keys: ["q"], label: "Q", action: "similarity", text: "similarity view: every token's cosine to the one at the cursor (Q or Esc again: norm view)" },
-  { keys: ["o"], label: "O", action: "ghost", text: "show / hide another run's labels of this image (dashed lime; the run is chosen under Compare)" },
+  { keys: ["o"], label: "O", action: "ghost", text: "show / hide another run's labels of this image (lime boxes; the run is chosen under Compare)" },
   { keys: ["ctrl+z"], label: "Ctrl+Z", action: "undo", text: "undo the last change" },
   { keys: ["ctrl+shift+z", "ctrl+y"], label: "Ctrl+Shift+Z, Ctrl+Y", action: "redo", text: "redo" },
   { keys: ["?"], label: "?", action: "help", text: "show / hide this help" },

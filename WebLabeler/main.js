@@ -280,7 +280,9 @@ on("runs", () => {
 on("image", () => guard(refresh));
 on("image", () => guard(similarity.load));
 on("image", () => guard(ghost.load));
-on("similarity", () => { similarity.renderSimilarity(); view.renderReadout(hoverTarget()); panel.draw(); });
+// The side strip takes width from the panels: lay them out at once (not on the next resize callback),
+// so the map never shows at its old size under the new view.
+on("similarity", () => { similarity.renderSimilarity(); panel.layout(); view.renderReadout(hoverTarget()); });
 on("ghost", () => { ghost.renderGhost(); panel.draw(); });
 on("suggestions", () => { renderSuggestions(); view.renderReadout(hoverTarget()); panel.draw(); });
 on("images", () => panel.setImages(state.normURL, state.sourceURL));

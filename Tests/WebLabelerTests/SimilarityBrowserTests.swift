@@ -25,13 +25,14 @@ extension WebLabelerBrowserTests {
         let b = FeatureFixture(run: "sim-b", count: 3, height: 16, width: 16, patches: [], dataset: "shared", tokens: Self.simToken)
         try await withLabeler(fixtures: [a, b]) { session in
             let page = session.page
-            let map = try await NormMap(page: page, width: 16, height: 16)
+            var map = try await NormMap(page: page, width: 16, height: 16)
 
             // Q over token (5, 5) of image 0 (inside the planted patch at (4, 4)).
             try await page.moveMouse(to: map.center(5, 5))
             try await page.waitUntil("text('ro-xy') === '5, 5'")
             try await page.press(.letter("q"))
             try await waitForSimilarity(page, "0,5,5")
+            map = try await NormMap(page: page, width: 16, height: 16) // the strip took some width
             #expect(try await page.string("text('norm-caption')") == "· cosine to token (5, 5) of image 0")
             // The drawn map, read back from its pixels: the other planted patch dark red (cosine 1),
             // the opposite token dark blue (-1), a background token at cosine 0 the scale's white.
@@ -60,6 +61,7 @@ extension WebLabelerBrowserTests {
             try await page.press(.letter("q"))
             try await waitForSimilarity(page, "")
             #expect(try await page.string("document.getElementById('sim-img').hidden") == "true")
+            map = try await NormMap(page: page, width: 16, height: 16)
             try await page.click(at: map.center(14, 14), modifiers: Modifier.alt)
             try await waitForSimilarity(page, "0,14,14")
             #expect(try await simPixels(page, "sim-img", [(4, 4)]).rgb[0] == [5, 48, 97])
