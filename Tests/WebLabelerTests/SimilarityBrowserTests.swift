@@ -54,13 +54,13 @@ extension WebLabelerBrowserTests {
             #expect(try await page.string("[...document.querySelectorAll('#sim-strip-list figure')].map(f => f.dataset.image).join()") == "1,2")
             let thumb = try await simPixels(page, "#sim-strip-list figure[data-image='1'] img", [(6, 2), (0, 0)])
             #expect(thumb.rgb[0] == [103, 0, 31] && thumb.rgb[1] != [103, 0, 31], "\(thumb.rgb)")
-            #expect(try await page.string("document.getElementById('sim-scale').hidden") == "false")
+            #expect(try await page.evaluate("document.getElementById('sim-scale').hidden") as? Bool == false)
             try await session.screenshot(page, "similarity")
 
             // Q again: the norm view. Alt-click picks the opposite token; Esc leaves.
             try await page.press(.letter("q"))
             try await waitForSimilarity(page, "")
-            #expect(try await page.string("document.getElementById('sim-img').hidden") == "true")
+            #expect(try await page.evaluate("document.getElementById('sim-img').hidden") as? Bool == true)
             map = try await NormMap(page: page, width: 16, height: 16)
             try await page.click(at: map.center(14, 14), modifiers: Modifier.alt)
             try await waitForSimilarity(page, "0,14,14")
