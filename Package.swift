@@ -125,7 +125,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LabelServerTests",
-            dependencies: ["LabelServer", "APIRequests", "LabelStore", "FeatureStore", "NPYFormat", "PowerFS", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["LabelServer", "APIRequests", "LabelStore", "FeatureStore", "NPYFormat", "PowerFS", "ImageIO", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // Drives headless chromium (DevTools protocol) against a live `normlab serve` and reads the
         // SQLite file directly; see Tests/WebLabelerTests/LabelerSession.swift.

@@ -20,7 +20,7 @@ export class ContractError extends ApiError {}
 // The fields the UI reads from each answer, spelt as the server's JSONEncoder writes them (synthesized
 // Codable: the Swift property names). Sources: RunSummary, ImageSummary, SuggestionSet, Suggestion in
 // Sources/LabelStore; AnnotationBody, NormsBody in LabelAPI.swift; PrototypeBody in ReportAPI.swift;
-// ImageBody, NextBody in SuggestionAPI.swift. Optional properties are left out of the JSON when nil,
+// ImageBody, NextBody in SuggestionAPI.swift; Body in SimilarityAPI.swift. Optional properties are left out of the JSON when nil,
 // so they are not listed: an image's `fileName` (imageless datasets), a set's `prototypeID` or
 // `prototypeFile`. Answers the UI ignores (the created annotation, a decided suggestion) are not checked.
 export const FIELDS = {
@@ -35,6 +35,7 @@ export const FIELDS = {
   next: ["image"],
   normStatistics: ["run", "images", "width", "height", "tokens", "labelledTokens", "meanNorms", "edges", "labelled", "patches", "all", "above"],
   normAbove: ["k", "tokens", "labelledTokens", "images"],
+  similarity: ["width", "height", "values"],
 };
 
 // `one(fields)` and `list(fields)` check an answer and return it as is; `where` names the request,
@@ -132,6 +133,19 @@ export const api = {
     }
     return Float64Array.from(norms);
   },
+  // Cosines of token {x, y} of image `index` to every token of image `to`, row-major, as the norms.
+  async similarity(run, index, { x, y }, to, width, height) {
+    const path = `${imagePath(run, index)}/similarity?x=${x}&y=${y}&to=${to}`;
+    const { values } = await get(path, one(FIELDS.similarity));
+    if (!Array.isArray(values) || values.length !== width * height) {
+      throw drift(`GET ${path}`, `expected ${width}×${height} values, got ${values?.length ?? "none"}`);
+    }
+    return Float64Array.from(values);
+  },
+  // The same map as a PNG (one pixel per token, -1 blue … 0 white … 1 red): an object URL.
+  similarityURL: (run, index, { x, y }, to) => api.imageURL(run, index, "similarity.png", `?x=${x}&y=${y}&to=${to}`),
+  // A colour map as 256 × 1 pixels from -1 to 1 (the scale bar): an object URL.
+  colormapURL: async (name) => URL.createObjectURL(await (await request("GET", `/api/colormaps/${enc(name)}.png`)).blob()),
   // `source` is sent only when restoring a removed annotation (undo), so it comes back as it was.
   async addAnnotation(run, index, { x, y, kind, annotator, source }) {
     await request("POST", `${imagePath(run, index)}/annotations`, { x, y, kind, annotator, source });

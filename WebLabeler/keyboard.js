@@ -25,18 +25,21 @@ export const SHORTCUTS = [
   { keys: ["f"], label: "F", action: "focusSuggestion", text: "move the cursor to the next suggestion of this image" },
   { keys: ["j"], label: "J", action: "nextSuggestions", text: "next image with suggestions to review (wraps around)" },
   { keys: ["t"], label: "T", action: "toggleMarks", text: "show / hide TP (green), FP (orange), FN (purple) tokens of the suggestion set" },
+  { keys: ["q"], label: "Q", action: "similarity", text: "similarity view: every token's cosine to the one at the cursor (Q or Esc again: norm view)" },
+  { keys: ["o"], label: "O", action: "ghost", text: "show / hide another run's labels of this image (lime boxes; the run is chosen under Compare)" },
   { keys: ["ctrl+z"], label: "Ctrl+Z", action: "undo", text: "undo the last change" },
   { keys: ["ctrl+shift+z", "ctrl+y"], label: "Ctrl+Shift+Z, Ctrl+Y", action: "redo", text: "redo" },
   { keys: ["?"], label: "?", action: "help", text: "show / hide this help" },
-  { keys: ["Escape"], label: "Esc", action: "escape", text: "close help, leave a text field" },
+  { keys: ["Escape"], label: "Esc", action: "escape", text: "close help, leave a text field, leave the similarity view" },
 ];
 
 export const MOUSE = [
   ["click", "toggle the 2×2 patch under the cursor (snapped to even x, y)"],
   ["shift-click", "toggle a single-token point (a patch in point mode)"],
   ["click a suggestion", "accept it (dotted white box; it becomes an annotation)"],
+  ["alt-click", "similarity view for the token under the cursor (as Q)"],
   ["right-click", "next image"],
-  ["hover", "x, y, norm and norm ÷ image mean; crosshair on the other panel"],
+  ["hover", "x, y, norm and norm ÷ image mean (and the cosine in the similarity view); crosshair on the other panel"],
 ];
 
 // Canonical name of a key event: "ctrl+shift+z", "ArrowLeft", "?", "n". Cmd counts as Ctrl on macOS.

@@ -9,6 +9,8 @@ import { toggleAnnotationOp, reviewedOp } from "./actions.js";
 import * as view from "./view.js";
 import { loadSets, selectSet, refresh, createSet, nextToReview, decisionOp, suggestionAt, currentSuggestion } from "./suggestions.js";
 import { renderSuggestions, drawSuggestions } from "./suggestionview.js";
+import * as similarity from "./similarity.js";
+import * as ghost from "./ghost.js";
 
 const $ = (id) => document.getElementById(id);
 const COLORMAPS = ["gray", "viridis", "gray/run", "viridis/run"];
@@ -40,6 +42,7 @@ const panel = new PanelView({
     const s = suggestionAt(state.hover); // a click on a suggestion accepts it
     guard(() => (s ? decide("accepted", s) : toggle(target)));
   },
+  onPick: (cell) => guard(() => similarity.pick(cell)),
   onNext: () => go(neighbour(1)),
 });
 
@@ -56,7 +59,7 @@ async function toggle(target) {
   await undo.run(() => toggleAnnotationOp(run, index, target, annotator));
 }
 
-panel.layers.push(drawSuggestions);
+panel.layers.push(drawSuggestions, ghost.drawGhost, similarity.drawPicked);
 panel.hidesPreview = (cell) => Boolean(suggestionAt(cell));
 
 // Accepts or rejects suggestion `s` of the current image and set, as an undoable operation.
@@ -141,12 +144,23 @@ const actions = {
     remember("marks", state.showMarks ? "1" : "0");
     emit("suggestions");
   },
+  // Q: the similarity view for the token at the cursor; Q again (or Esc) back to the norm view.
+  similarity() {
+    if (state.similarity) return similarity.clear();
+    if (!state.hover || state.index === null) return view.showError("Point at a token first (or move the W A S D cursor), then press Q.");
+    guard(() => similarity.pick(state.hover));
+  },
+  ghost() {
+    if (!ghost.candidates().length) return view.showError("No other run over this dataset with the same grid to compare with.");
+    guard(ghost.toggle);
+  },
   undo: () => guard(() => undo.undo()),
   redo: () => guard(() => undo.redo()),
   help() { $("help").hidden = !$("help").hidden; },
   escape() {
     $("help").hidden = true;
     document.activeElement?.blur?.();
+    if (state.similarity) similarity.clear();
   },
 };
 
@@ -199,6 +213,13 @@ function bindControls() {
     if (t) guard(() => toggle(JSON.parse(t.dataset.target)));
   });
   window.addEventListener("hashchange", () => guard(followHash));
+  $("ghost-run").addEventListener("change", (e) => { guard(() => ghost.choose(e.target.value)); e.target.blur(); });
+  $("ghost-show").addEventListener("change", (e) => { actions.ghost(); e.target.blur(); });
+  $("sim-strip-list").addEventListener("click", (e) => {
+    const f = e.target.closest("figure[data-image]");
+    if (f) go(Number(f.dataset.image));
+  });
+  $("sim-close").onclick = () => similarity.clear();
   bindSuggestionControls();
   // Holding Shift flips the click mode; redraw the preview without waiting for a mouse move.
   for (const type of ["keydown", "keyup"]) {
@@ -250,10 +271,19 @@ on("runs", () => {
   if (state.run && state.run.name !== setsLoadedFor) {
     setsLoadedFor = state.run.name;
     guard(loadSets);
+    if (state.similarity) similarity.clear(); // a token of another run's features
+    ghost.restore();
   }
+  ghost.renderGhost();
 });
 // Any change to the image (a new one, or an annotation toggled) changes its suggestions and marks.
 on("image", () => guard(refresh));
+on("image", () => guard(similarity.load));
+on("image", () => guard(ghost.load));
+// The side strip takes width from the panels: lay them out at once (not on the next resize callback),
+// so the map never shows at its old size under the new view.
+on("similarity", () => { similarity.renderSimilarity(); panel.layout(); view.renderReadout(hoverTarget()); });
+on("ghost", () => { ghost.renderGhost(); panel.draw(); });
 on("suggestions", () => { renderSuggestions(); view.renderReadout(hoverTarget()); panel.draw(); });
 on("images", () => panel.setImages(state.normURL, state.sourceURL));
 // A new image under a still pointer: the read-out must show the new image's norm there.

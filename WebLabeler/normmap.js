@@ -26,7 +26,7 @@ export function targetFor(cell, kind) {
 export const sameTarget = (a, b) => a.x === b.x && a.y === b.y && a.kind === b.kind;
 
 export class PanelView {
-  // handlers: {onHover(cell|null), onClick(cell, event), onNext()}
+  // handlers: {onHover(cell|null), onClick(cell, event), onPick(cell), onNext()}
   constructor(handlers) {
     this.handlers = handlers;
     this.cell = 1;
@@ -168,7 +168,8 @@ export class PanelView {
     el.addEventListener("click", (e) => {
       if (!state.run || e.button !== 0) return;
       const cell = this.#cellAt(panel, e);
-      if (cell) this.handlers.onClick(targetFor(cell, kindFor(e)));
+      if (cell && e.altKey) this.handlers.onPick(cell); // the similarity view's token
+      else if (cell) this.handlers.onClick(targetFor(cell, kindFor(e)));
     });
     // Right-click = next image, as in the original labeler.
     el.addEventListener("contextmenu", (e) => {

@@ -29,6 +29,18 @@ export const state = {
   suggestions: [],
   classification: null,
   showMarks: stored("marks", "0") === "1",
+  // Similarity view (similarity.js): the picked token {image, x, y} or null (the norm view); the
+  // current image's cosines to it (Float64Array, row-major) and their PNG; the side strip's maps of
+  // neighbouring images [{image, url}].
+  similarity: null,
+  simValues: null,
+  simURL: null,
+  simStrip: [],
+  // Ghost layer (ghost.js): another run over the same dataset whose labels of the current image are
+  // drawn as outlines, when shown.
+  ghostRun: null,
+  ghostAnnotations: [],
+  showGhost: stored("ghost", "0") === "1",
 };
 
 const listeners = new Map();

@@ -2,6 +2,7 @@
 // navigation, sidebar (image state, hover read-out, annotation list) and the error banner.
 
 import { state, progress } from "./state.js";
+import { cosineAt } from "./similarity.js";
 
 const $ = (id) => document.getElementById(id);
 const fmt = (v, digits = 3) => (Number.isFinite(v) ? v.toPrecision(digits) : "–");
@@ -96,6 +97,7 @@ export function renderReadout(target) {
   $("ro-xy").textContent = h ? `${h.x}, ${h.y}` : "–";
   $("ro-norm").textContent = h ? fmt(norm, 4) : "–";
   $("ro-ratio").textContent = h && state.normMean > 0 ? `${fmt(norm / state.normMean, 3)}×` : "–";
+  $("ro-sim").textContent = h && state.simValues ? fmt(cosineAt(h), 4) : "–";
   const s = target?.suggestion;
   $("ro-target").textContent = s ? `accept suggested ${kindName(s.kind)} (${s.x}, ${s.y})`
     : target ? `${target.exists ? "remove" : "add"} ${kindName(target.kind)} (${target.x}, ${target.y})` : "–";

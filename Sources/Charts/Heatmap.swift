@@ -90,11 +90,17 @@ extension GridLayout {
     }
 }
 
-/// A vertical viridis gradient from 0 (bottom) to `maximum` (top) with nice ticks.
+/// A vertical gradient from `minimum` (bottom) to `maximum` (top) with nice ticks; `colors` takes
+/// t ∈ [0, 1] along the bar (viridis unless given).
 struct ColorBar {
+    var minimum: Double = 0
     let maximum: Double
     let label: String
     var colors: (Double) -> String = Palette.viridis
+
+    init(minimum: Double = 0, maximum: Double, label: String, colors: @escaping (Double) -> String = Palette.viridis) {
+        self.minimum = minimum; self.maximum = maximum; self.label = label; self.colors = colors
+    }
 
     func draw(into c: inout Canvas, at r: Rect) {
         // One rect per step instead of a <linearGradient>: no ids to collide when several charts share a document.
@@ -104,9 +110,10 @@ struct ColorBar {
             c.rect(Rect(x: r.x, y: r.maxY - Double(i + 1) * h, width: r.width, height: h + 0.5), fill: colors((Double(i) + 0.5) / Double(steps)),
                    ["class", "colorbar"].pairs)
         }
-        let ticks = Ticks(0, max(maximum, 1e-9), count: 4)
-        for v in ticks.values where v <= maximum * 1.0000001 {
-            let y = r.maxY - (maximum > 0 ? v / maximum : 0) * r.height
+        let span = maximum - minimum
+        let ticks = Ticks(minimum, max(maximum, minimum + 1e-9), count: 4)
+        for v in ticks.values where v <= maximum * 1.0000001 && v >= minimum - 1e-9 * abs(minimum) {
+            let y = r.maxY - (span > 0 ? (v - minimum) / span : 0) * r.height
             c.line(r.maxX, y, r.maxX + 4, y, stroke: Palette.axis)
             c.text(ticks.label(v), x: r.maxX + 6, y: y + 4, size: 10, ["class", "tick-label colorbar"].pairs)
         }

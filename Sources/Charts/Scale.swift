@@ -79,6 +79,27 @@ public enum Palette {
         return (0..<3).map { ch in UInt8(max(0, min(255, (c.reversed().reduce(0.0) { $0 * t + $1[ch] } * 255).rounded()))) }
     }
 
+    /// The diverging colour map for cosine similarities, fixed to [-1, 1] so maps of different images
+    /// and tokens compare: -1 dark blue, 0 white-gray (#f7f7f7), +1 dark red. It is matplotlib's `RdBu_r`:
+    /// linear interpolation between ColorBrewer's eleven RdBu colours, reversed.
+    public static func diverging(_ v: Double) -> String {
+        let rgb = divergingRGB(v)
+        return hex(Int(rgb[0]), Int(rgb[1]), Int(rgb[2]))
+    }
+
+    /// `diverging` as 8-bit RGB; values outside [-1, 1] are clamped, NaN is 0.
+    public static func divergingRGB(_ v: Double) -> [UInt8] {
+        let t = (min(1, max(-1, v.isFinite ? v : 0)) + 1) / 2 * Double(rdBu.count - 1)
+        let i = min(rdBu.count - 2, Int(t)), f = t - Double(i)
+        return (0..<3).map { ch in UInt8((Double(rdBu[i][ch]) * (1 - f) + Double(rdBu[i + 1][ch]) * f).rounded()) }
+    }
+
+    /// ColorBrewer RdBu, from blue (-1) to red (+1).
+    private static let rdBu: [[Int]] = [
+        [5, 48, 97], [33, 102, 172], [67, 147, 195], [146, 197, 222], [209, 229, 240], [247, 247, 247],
+        [253, 219, 199], [244, 165, 130], [214, 96, 77], [178, 24, 43], [103, 0, 31],
+    ]
+
     /// Gray level for t ∈ [0, 1] (black to white).
     public static func gray(_ t: Double) -> String {
         let v = Int((min(1, max(0, t.isFinite ? t : 0)) * 255).rounded(.down))

@@ -57,6 +57,12 @@ public final class FeatureReader: Sendable {
         UnsafeBufferPointer(rebasing: allNorms[index * shape.tokensPerImage ..< (index + 1) * shape.tokensPerImage])
     }
 
+    /// Token (x, y) of image `index` as float32: its C channel values (strided by H·W in the file).
+    public func token(image index: Int, x: Int, y: Int) -> [Float] {
+        let values = features(image: index), plane = shape.tokensPerImage, t = y * shape.width + x
+        return (0..<shape.channels).map { Float(values[$0 * plane + t]) }
+    }
+
     /// The largest token norm of the run (for `scale=run` norm maps).
     public func maximumNorm() -> Float { allNorms.max() ?? 0 }
 }

@@ -31,6 +31,7 @@ struct LabelAPI: Sendable {
         api.get("runs/:run/labels.npy", use: labels)
         ReportAPI(store: store, features: features).register(on: router)
         SuggestionAPI(api: self).register(on: router)
+        SimilarityAPI(api: self).register(on: router)
     }
 
     // MARK: - Reads

@@ -11,6 +11,10 @@ struct FeatureFixture {
     let width: Int
     /// (image, x, y) of planted patches: upper-left token, norm ≈ 12 against a background ≈ 1.
     let patches: [(image: Int, x: Int, y: Int)]
+    /// The dataset the run is imported into (default: one of its own), so runs can share one.
+    var dataset: String? = nil
+    /// Token (image, x, y) → its 4 channels, replacing the noise and planted patches when given.
+    var tokens: ((Int, Int, Int) -> [Float])? = nil
 
     static let channels = 4
 
@@ -23,6 +27,11 @@ struct FeatureFixture {
             return Float(seed % 1000) / 1000
         }
         for i in values.indices { values[i] = 0.3 + 0.4 * noise() }
+        if let tokens {
+            for i in 0..<count { for y in 0..<height { for x in 0..<width {
+                for (ch, v) in tokens(i, x, y).enumerated() { values[((i * c + ch) * height + y) * width + x] = v }
+            } } }
+        }
         var run = PlantedRun(count: count, channels: c, height: height, width: width, values: values)
         for p in patches { run.plantPatch(image: p.image, x: p.x, y: p.y, 6) }
         try run.write(to: url.path)
@@ -31,7 +40,7 @@ struct FeatureFixture {
     /// With `sourceImages`, a dataset of PNGs (16 pixels per token, as SD's 8× VAE and 2× block
     /// downsampling give at 512²) is registered first, so the labeler shows them beside the map.
     func importInto(database: URL, folder: URL, sourceImages: Bool = false) throws {
-        let dataset = "\(run)-images"
+        let dataset = self.dataset ?? "\(run)-images"
         if sourceImages {
             let images = folder.appendingPathComponent(dataset)
             try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
