@@ -17,6 +17,10 @@ public enum Detection {
         public var precision: Double { tp + fp == 0 ? 0 : Double(tp) / Double(tp + fp) }
         public var recall: Double { tp + fn == 0 ? 0 : Double(tp) / Double(tp + fn) }
         public var f1: Double { precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
+
+        public init(threshold: Float, tp: Int, fp: Int, fn: Int) {
+            (self.threshold, self.tp, self.fp, self.fn) = (threshold, tp, fp, fn)
+        }
     }
 
     /// `a:b:n` (n evenly spaced values from a to b inclusive, like np.linspace) or `t1,t2,…`.

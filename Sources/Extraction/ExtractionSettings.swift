@@ -55,6 +55,9 @@ public struct ExtractionSettings: Sendable {
                             "latent": options.latent.rawValue, "weights": weightsLabel])
     }
 
+    /// The name of the settings file in a run's folder (and in each shard's slice of it).
+    public static let fileName = "extract-settings.json"
+
     /// `extract-settings.json` of a position's run folder: a stopped extraction resumes only into a
     /// folder whose file has exactly these bytes (sorted keys, every value a string).
     func settingsFile(position: String) throws -> Data {

@@ -19,19 +19,16 @@ public struct Extractor {
     public let settings: ExtractionSettings
     /// The prepared size every image must have (one contiguous feature array per run).
     public let imageSize: (width: Int, height: Int)
+    let images: PreparedImages
 
     /// Checks the first image's prepared size (sides must be multiples of 8).
     public init(store: LabelStore, pipeline: StableDiffusionPipeline, dataset: String, paths: [String],
                 positions: [UNetPosition], runBase: String, settings: ExtractionSettings) throws {
-        guard !paths.isEmpty else { throw ExtractError("dataset '\(dataset)' has no images") }
         guard !positions.isEmpty else { throw ExtractError("no positions to extract") }
-        let first = try settings.preparation.load(paths[0])
-        guard first.width % 8 == 0, first.height % 8 == 0 else {
-            throw ExtractError("\(paths[0]) is \(first.width)×\(first.height) after preparation; sides must be multiples of 8 (use --resize N)")
-        }
+        images = try PreparedImages(paths: paths, preparation: settings.preparation, dataset: dataset)
         (self.store, self.pipeline, self.dataset, self.paths) = (store, pipeline, dataset, paths)
         (self.positions, self.runBase, self.settings) = (positions, runBase, settings)
-        imageSize = (first.width, first.height)
+        imageSize = images.size
     }
 
     /// The image files of dataset `name`, in index order; refused for a dataset made by a feature import.
@@ -45,12 +42,12 @@ public struct Extractor {
     }
 
     public func runName(_ p: UNetPosition) -> String {
-        positions.count == 1 ? runBase : runBase + "_" + p.description.replacingOccurrences(of: "[", with: "").replacingOccurrences(of: "]", with: "")
+        PreparedImages.runName(base: runBase, position: p.description, positions: positions.count)
     }
 
     /// The batches in order: sdhelper reseeds per batch, so a batch's images share one noise draw.
     public var batches: [Range<Int>] {
-        stride(from: 0, to: paths.count, by: settings.batchSize).map { $0..<min($0 + settings.batchSize, paths.count) }
+        images.batches(size: settings.batchSize)
     }
 
     /// Runs every missing batch, then registers the runs. Returns false, with finished batches saved and
@@ -81,27 +78,10 @@ public struct Extractor {
         return true
     }
 
-    /// The batch's images, prepared; each must have the first image's size.
-    private func load(_ batch: Range<Int>) throws -> [Image8] {
-        try batch.map { i in
-            let img = try settings.preparation.load(paths[i])
-            guard (img.width, img.height) == imageSize else {
-                throw ExtractError("\(paths[i]): \(img.width)×\(img.height) after preparation, but image 0 is \(imageSize.width)×\(imageSize.height); a run needs one size (use --resize N, with --center-crop for non-square images)")
-            }
-            return img
-        }
-    }
+    private func load(_ batch: Range<Int>) throws -> [Image8] { try images.load(batch) }
 
-    /// Writes a position's output [B, C, H, W] for the batch's images through the writer's checked
-    /// float32 path (non-finite values are refused), then makes them durable.
     private func write(_ t: Tensor, images batch: Range<Int>, to writer: FeatureWriter) throws {
-        let per = t.count / batch.count
-        try t.data.withUnsafeBufferPointer { all in
-            for (k, index) in batch.enumerated() {
-                try writer.write(image: index, floats: UnsafeBufferPointer(rebasing: all[(k * per)..<((k + 1) * per)]))
-            }
-        }
-        try writer.sync()
+        try writer.write(t, images: batch)
     }
 
     /// Creates the staging writer of a position's run, or resumes it when an earlier attempt with the
@@ -111,17 +91,9 @@ public struct Extractor {
         let (staging, relative) = try store.stagingFolder(run: runName(p))
         let chw = pipeline.unet.outputShape(of: p, inputHeight: imageSize.height / 8, inputWidth: imageSize.width / 8)
         let shape = FeatureShape(count: paths.count, channels: chw[0], height: chw[1], width: chw[2])
-        let settingsPath = staging + "/extract-settings.json"
-        let encoded = try settings.settingsFile(position: p.description)
-        if let previous = FileManager.default.contents(atPath: settingsPath), previous == encoded,
-           let writer = try? FeatureWriter.resume(folder: staging, shape: shape) {
-            progress.resuming(run: runName(p), done: shape.count - writer.missingImages.count, total: shape.count)
-            return (writer, staging, relative)
-        }
-        try? FileManager.default.removeItem(atPath: staging)
-        let writer = try FeatureWriter.create(folder: staging, shape: shape)
-        // Durable like the batches: settings lost in a power cut would make the next run start over.
-        try writeFileDurably([UInt8](encoded), to: settingsPath)
+        let (writer, resumed) = try FeatureWriter.openResumable(folder: staging, shape: shape,
+                                                                settings: try settings.settingsFile(position: p.description))
+        if resumed { progress.resuming(run: runName(p), done: shape.count - writer.missingImages.count, total: shape.count) }
         return (writer, staging, relative)
     }
 }

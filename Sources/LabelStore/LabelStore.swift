@@ -106,8 +106,17 @@ public struct LabelStore: Sendable {
     }
 
     /// `normlab.sqlite` → `normlab.features`: the folder of this database's feature runs.
-    var featureFolderName: String {
+    var featureFolderName: String { Self.featureFolderName(database: path) }
+
+    static func featureFolderName(database path: String) -> String {
         ((path as NSString).lastPathComponent as NSString).deletingPathExtension + ".features"
+    }
+
+    /// The feature folder of the database at `path`, without opening it (shards of a sharded
+    /// extraction write beside the runs but never touch the database).
+    public static func featureFolder(database path: String) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        return (folder.isEmpty ? "." : folder) + "/" + featureFolderName(database: path)
     }
 }
 

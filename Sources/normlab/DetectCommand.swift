@@ -51,33 +51,50 @@ struct DetectCommand: ParsableCommand {
         if detections != nil, at == nil { throw ValidationError("--detections needs --at THRESHOLD") }
     }
 
+    @OptionGroup(title: "Sharding (several processes or cluster nodes; see normlab slurm detect)") var sharding: DetectShardOptions
+
     func run() throws {
+        if sharding.merge { return try mergeShards() }
         let store = try database.open()
         let r = try store.run(named: runName)
         let thr = try Detection.parseThresholds(thresholds)
         if let at { _ = try Detection.parseThresholds("\(at)") }
         let e = try resolve(store, r)
+        if let shard = try sharding.shardToRun() { return try detectShard(shard, e, thresholds: thr) }
         let from = e.images.lowerBound
         note("run '\(runName)': evaluating images \(from)..<\(r.imageCount) (\(r.imageCount - from) images): \(e.why)")
         let progress = r.imageCount - from >= 1000 ? SharedProgress(total: r.imageCount - from, label: "detect") : nil
         let maps = try e.score(progress: progress?.callback)
         progress?.finish()
         if e.labels.isEmpty { note("run '\(runName)' has no labels: TP and FN are 0, every detection counts as FP") }
-        for (i, (proto, map)) in zip(e.prototypes, maps).enumerated() {
-            func file(_ path: String) -> String { numbered(path, i, of: e.prototypes.count) }
-            let rows = Detection.sweep(map, labels: e.labels, thresholds: thr, unit: unit)
-            try write(rows, csv: file(output), json: json.map { file($0) })
+        let results = maps.map { result($0, labels: e.labels, thresholds: thr) }
+        try emit(results, labels: e.prototypes.map(\.label), from: from, imageCount: r.imageCount, thresholds: thr)
+    }
+
+    /// One prototype's counts, and the detections and per-image counts when asked for.
+    func result(_ map: SimilarityMap, labels: RunLabels, thresholds thr: [Float]) -> DetectResult {
+        DetectResult(rows: Detection.sweep(map, labels: labels, thresholds: thr, unit: unit),
+                     detections: at.map { Detection.detections(map, threshold: $0, unit: unit) },
+                     perImage: perImage == nil ? nil : Detection.detectionsPerImage(map, thresholds: thr, unit: unit))
+    }
+
+    /// Writes every output file of every prototype (the same for one process and a merge of shards).
+    func emit(_ results: [DetectResult], labels: [String], from: Int, imageCount: Int, thresholds thr: [Float]) throws {
+        for (i, (label, res)) in zip(labels, results).enumerated() {
+            func file(_ path: String) -> String { numbered(path, i, of: labels.count) }
+            try write(res.rows, csv: file(output), json: json.map { file($0) })
             if let plot {
-                try DetectPlot.write(rows, title: "run '\(runName)': images \(from)..<\(r.imageCount), \(unit.rawValue) unit, \(proto.label)", to: file(plot))
+                try DetectPlot.write(res.rows, title: "run '\(runName)': images \(from)..<\(imageCount), \(unit.rawValue) unit, \(label)", to: file(plot))
             }
-            if let detections, let at {
-                let found = Detection.detections(map, threshold: at, unit: unit)
+            if let detections, let found = res.detections {
                 try NPY.encode(found.flatMap { [Int64($0.image), Int64($0.x), Int64($0.y)] }, shape: [found.count, 3])
                     .write(to: URL(fileURLWithPath: file(detections)), options: .atomic)
             }
-            if let perImage { try perImageCSV(map, thresholds: thr).write(toFile: file(perImage), atomically: true, encoding: .utf8) }
-            let best = rows.max { $0.f1 < $1.f1 }!
-            note("\(proto.label): best F1 \(String(format: "%.3f", best.f1)) at \(best.threshold) over \(rows.count) thresholds → \(file(output))")
+            if let perImage, let counts = res.perImage {
+                try perImageCSV(counts, from: from, thresholds: thr).write(toFile: file(perImage), atomically: true, encoding: .utf8)
+            }
+            let best = res.rows.max { $0.f1 < $1.f1 }!
+            note("\(label): best F1 \(String(format: "%.3f", best.f1)) at \(best.threshold) over \(res.rows.count) thresholds → \(file(output))")
         }
     }
 
@@ -100,11 +117,10 @@ struct DetectCommand: ParsableCommand {
         try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]).write(to: URL(fileURLWithPath: json))
     }
 
-    func perImageCSV(_ map: SimilarityMap, thresholds: [Float]) -> String {
-        let counts = Detection.detectionsPerImage(map, thresholds: thresholds, unit: unit)
+    func perImageCSV(_ counts: [[Int]], from: Int, thresholds: [Float]) -> String {
         var text = "image,threshold,detections\n"
         for (i, row) in counts.enumerated() {
-            for (t, c) in zip(thresholds, row) { text += "\(map.from + i),\(t),\(c)\n" }
+            for (t, c) in zip(thresholds, row) { text += "\(from + i),\(t),\(c)\n" }
         }
         return text
     }

@@ -30,10 +30,10 @@ struct ExtractCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     @Option(help: "The registered dataset (normlab dataset add).")
-    var dataset: String
+    var dataset: String?
 
     @Option(help: "A diffusers pipeline folder (unet/, vae/, text_encoder/, tokenizer/, scheduler/).")
-    var model: String
+    var model: String?
 
     @Option(help: "Run name (default: <dataset>-t<timestep>-s<seed>).")
     var run: String?
@@ -47,24 +47,24 @@ struct ExtractCommand: AsyncParsableCommand {
     @OptionGroup var preparation: PreparationOptions
     @OptionGroup var reference: ReferenceOptions
 
+    @OptionGroup(title: "Sharding (several processes or cluster nodes; see normlab slurm)") var sharding: ShardingOptions
+
     @Option(help: .hidden)
     var throttleMs = 0
 
     func run() async throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        if sharding.merge { return try await mergeShards() }
+        guard let dataset, let model else { throw ValidationError("give --dataset and --model (or --merge --run R)") }
+        if sharding.prepare { return try prepareShards(dataset: dataset, model: model) }
         keepFreedMemoryForReuse()
+        if let shard = try shardToRun() { return try extractShard(shard, model: model) }
         let store = try database.open()
         let paths = try Extractor.imagePaths(store: store, dataset: dataset)
         let options = try reference.options()
-        let pipeline = try StableDiffusionPipeline(modelDirectory: model, roundWeightsToFP16: !reference.exactWeights)
-        let wanted = try parsePositions(positions, model: pipeline.unet)
-        let hashing = Date()
-        let settings = try ExtractionSettings(model: model, pipeline: pipeline, options: options, prompt: reference.prompt,
-                                              batchSize: batchSize, exactWeights: reference.exactWeights, preparation: preparation.preparation)
-        let seconds = Date().timeIntervalSince(hashing)
-        if seconds > 1 { note(String(format: "hashed the model weights (SHA-256) in %.1f s", seconds)) }
+        let (pipeline, wanted, settings) = try loadPipeline(model: model, options: options)
         let extractor = try Extractor(store: store, pipeline: pipeline, dataset: dataset, paths: paths, positions: wanted,
-                                      runBase: run ?? "\(dataset)-t\(options.timestep)-s\(options.seed)", settings: settings)
+                                      runBase: runBase(dataset: dataset, options: options), settings: settings)
         let embedding = try pipeline.promptEmbedding(reference.prompt)
         Interrupt.install()
         let finished = try await extractor.run(prompt: embedding, progress: ExtractProgressPrinter(throttleMs: throttleMs),
@@ -73,6 +73,26 @@ struct ExtractCommand: AsyncParsableCommand {
             note("interrupted: finished batches are saved; run the same command again to continue")
             throw ExitCode(130)
         }
+    }
+}
+
+extension ExtractCommand {
+    /// The pipeline, the wanted positions and the settings recorded with the runs (hashes the weights).
+    func loadPipeline(model: String, options: StableDiffusionPipeline.Options) throws
+        -> (StableDiffusionPipeline, [UNetPosition], ExtractionSettings) {
+        let pipeline = try StableDiffusionPipeline(modelDirectory: model, roundWeightsToFP16: !reference.exactWeights)
+        let wanted = try parsePositions(positions, model: pipeline.unet)
+        let hashing = Date()
+        let settings = try ExtractionSettings(model: model, pipeline: pipeline, options: options, prompt: reference.prompt,
+                                              batchSize: batchSize, exactWeights: reference.exactWeights, preparation: preparation.preparation)
+        let seconds = Date().timeIntervalSince(hashing)
+        if seconds > 1 { note(String(format: "hashed the model weights (SHA-256) in %.1f s", seconds)) }
+        return (pipeline, wanted, settings)
+    }
+
+    /// --run, or `<dataset>-t<timestep>-s<seed>`.
+    func runBase(dataset: String, options: StableDiffusionPipeline.Options) -> String {
+        run ?? "\(dataset)-t\(options.timestep)-s\(options.seed)"
     }
 }
 
