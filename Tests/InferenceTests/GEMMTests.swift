@@ -14,7 +14,8 @@ import Testing
     static let shapes: [Shape] = [
         Shape(m: 203, n: 75, k: 130, parts: 2, transA: false, transB: true),   // split by rows
         Shape(m: 203, n: 75, k: 130, parts: 3, transA: true, transB: false),
-        Shape(m: 21, n: 333, k: 90, parts: 2, transA: false, transB: false),   // few rows: split by columns
+        Shape(m: 70, n: 333, k: 90, parts: 2, transA: true, transB: false),    // more columns than rows: split by columns
+        Shape(m: 21, n: 333, k: 90, parts: 2, transA: false, transB: false),   // split by columns
         Shape(m: 21, n: 333, k: 90, parts: 2, transA: true, transB: true),
         Shape(m: 40, n: 40, k: 7, parts: 2, transA: false, transB: true),
     ]

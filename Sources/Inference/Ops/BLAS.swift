@@ -26,14 +26,15 @@ func gemm(
     }
 }
 
-/// `gemm` as `parts` single-threaded OpenBLAS calls side by side, each on a block of C's rows (or of
-/// its columns when C has few rows).
+/// `gemm` as `parts` single-threaded OpenBLAS calls side by side, each on a block of C's rows or of its
+/// columns. Every call packs the whole of the operand it shares (B when splitting rows, A when splitting
+/// columns), so the split goes along the longer side of C and the smaller operand is the one packed twice.
 func splitGEMM(
     parts: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
     _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
     beta: Float, _ c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
-    let byRows = m >= n || m >= 2 * splitGEMMAlign * parts
+    let byRows = m >= n
     let ptrs = UnsafeSendable((a, b, c))
     nl_blas_single_threaded_begin()
     defer { nl_blas_single_threaded_end() }
