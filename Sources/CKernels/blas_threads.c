@@ -34,3 +34,10 @@ void nl_blas_set_threads(int n) {
     if (section_depth == 0) openblas_set_num_threads(n); else saved_threads = n;
     pthread_mutex_unlock(&section_lock);
 }
+
+int nl_blas_gemm_threads(void) {
+    pthread_mutex_lock(&section_lock);
+    int n = section_depth == 0 ? openblas_get_num_threads() : 1;
+    pthread_mutex_unlock(&section_lock);
+    return n;
+}

@@ -63,5 +63,7 @@ void nl_keep_freed_memory(void);
 void nl_blas_single_threaded_begin(void);
 void nl_blas_single_threaded_end(void);
 void nl_blas_set_threads(int n);
+/// Threads a GEMM may use now: the count set for the process, 1 inside a section.
+int nl_blas_gemm_threads(void);
 
 #endif

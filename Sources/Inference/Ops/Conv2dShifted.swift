@@ -59,8 +59,7 @@ extension Conv2d {
                 for t in 0..<9 {
                     // Output (oy, ox) of tap (u, v) reads padded (oy + u, ox + v): a shift by u·(W+2) + v.
                     let shifted = xp + (row0 + t / 3) * wp + t % 3
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(cout), Int32(n), Int32(cin), 1,
-                                taps + t * cout * cin, Int32(cin), shifted, Int32(plane), 1, acc, Int32(n))
+                    gemm(m: cout, n: n, k: cin, taps + t * cout * cin, lda: cin, shifted, ldb: plane, beta: 1, acc, ldc: n, counted: false)
                 }
                 for o in 0..<cout {
                     for r in 0..<rows {
