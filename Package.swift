@@ -82,11 +82,14 @@ let package = Package(
         // Datasets through the pipeline into the feature store: batching, resume, typed run metadata.
         .target(name: "Extraction", dependencies: ["Inference", "FeatureStore", "LabelStore", "ImageIO"], swiftSettings: numericFlags),
 
+        // The paper's layer-wise experiments: anomaly norms, token-group similarity, the positional probe, the figure.
+        .target(name: "Experiments", dependencies: ["Domain", "Inference", "Extraction", "FeatureStore", "NPYFormat", "Charts", "CBLAS", "CKernels", "ImageIO"], swiftSettings: numericFlags),
+
         // Command-line entry point.
         .executableTarget(
             name: "normlab",
             dependencies: [
-                "Inference", "Extraction", "NPYFormat", "FeatureStore", "Domain", "LabelStore", "LabelServer", "ImageIO", "Detector", "Charts", "CKernels",
+                "Inference", "Extraction", "NPYFormat", "FeatureStore", "Domain", "LabelStore", "LabelServer", "ImageIO", "Detector", "Charts", "CKernels", "Experiments",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -105,6 +108,7 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "InputLimits"]),
         .testTarget(name: "DetectorTests", dependencies: ["Detector", "FeatureStore", "LabelStore", "NPYFormat"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments", "Inference", "NPYFormat"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "InputLimits"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "LabelStoreTests",
