@@ -72,12 +72,13 @@ public enum ExperimentFigure {
     static func anomalyRow(_ r: ExperimentResults, _ o: ExperimentResults?, _ n: Int) -> LayerChart {
         var row = LayerChart(yLabel: "rel. norm", axis: .log(0.45...5.8), ticks: [0.5, 1, 2, 4], layerCount: n)
         row.reference = 1
-        if let (mean, std) = r.anomalySummary {
+        if let summary = r.anomalySummary {
+            let (mean, std) = summary
             row.bands.append(.init(name: "anomalies", color: anomalyColor, lower: zip(mean, std).map { $0 - $1 }, upper: zip(mean, std).map { $0 + $1 }))
             row.series.append(.init(name: "anomalies", color: anomalyColor, points: points(mean), markers: false))
         }
-        if let (mean, _) = o?.anomalySummary {
-            row.series.append(.init(name: "anomalies", color: anomalyColor, points: points(mean), markers: false, dashed: true))
+        if let summary = o?.anomalySummary {
+            row.series.append(.init(name: "anomalies", color: anomalyColor, points: points(summary.mean), markers: false, dashed: true))
         }
         return row
     }

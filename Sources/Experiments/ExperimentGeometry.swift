@@ -28,7 +28,8 @@ struct ExperimentGeometry {
         tokenSize = Dictionary(uniqueKeysWithValues: layers.map { ($0, imageWidth / all[$0]![2]) })
         tokenSizes = Set(tokenSize.values).sorted()
         labelGridPosition = try? ExperimentLayers.labelGrid(unet: unet)
-        let convIn = all[try unet.position(named: "conv_in")]!
+        let convInPosition = try unet.position(named: "conv_in")
+        let convIn = all[convInPosition]!
         pointGrid = (convIn[1], convIn[2])
     }
 

@@ -46,15 +46,15 @@ struct ExperimentState: Codable {
     }
 
     /// NaN (a zero token's unit vector) and infinities survive the round trip.
-    static let encoder: JSONEncoder = {
+    static var encoder: JSONEncoder {
         let e = JSONEncoder()
         e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return e
-    }()
+    }
 
-    static let decoder: JSONDecoder = {
+    static var decoder: JSONDecoder {
         let d = JSONDecoder()
         d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return d
-    }()
+    }
 }
