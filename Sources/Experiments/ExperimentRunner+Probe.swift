@@ -9,8 +9,14 @@ extension ExperimentRunner {
         return ProbeFeatureFile(path: "\(folder)/.progress/features/layer\(l).f32", floatsPerImage: s[0] * s[1] * s[2])
     }
 
+    /// Refused before any pass runs while the probe's training code is not merged.
+    func checkProbeAvailable() throws {
+        throw ExperimentError("experiment 'position' (the positional probe) is not in this build yet; run --experiments anomalies,token-groups")
+    }
+
     func trainProbes(state: inout ExperimentState, progress: any ExperimentProgress, shouldStop: () -> Bool) throws -> Bool {
-        throw ExperimentError("experiment 'position' (the positional probe) is not in this build yet")
+        try checkProbeAvailable()
+        return false
     }
 }
 
