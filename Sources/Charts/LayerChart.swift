@@ -80,7 +80,7 @@ public struct LayerChart: Chart {
         for t in ticks {
             guard let ty = y(t, in: plot) else { continue }
             c.line(plot.x - 4, ty, plot.x, ty, stroke: Palette.axis, ["class", "tick y"].pairs)
-            c.text(String(format: "%.1f", t), x: plot.x - 7, y: ty + 4, anchor: .end, size: 10, ["class", "tick-label y", "data-value", num(t)].pairs)
+            c.text(String(format: abs(t) >= 10 ? "%.0f" : "%.1f", t), x: plot.x - 7, y: ty + 4, anchor: .end, size: 10, ["class", "tick-label y", "data-value", num(t)].pairs)
         }
         c.rect(plot, fill: "none", ["stroke", Palette.axis, "class", "plot-frame"].pairs)
         c.text(yLabel, x: plot.x - 44, y: plot.y + plot.height / 2, anchor: .middle, size: 11, rotate: -90, ["class", "axis-title y"].pairs)

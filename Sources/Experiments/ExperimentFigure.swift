@@ -13,7 +13,7 @@ public enum ExperimentFigure {
 
     public static func svg(_ r: ExperimentResults, compare other: ExperimentResults? = nil, compareName: String? = nil) -> String {
         let n = r.layers.count
-        var fig = Figure(width: 820, height: 560, title: nil)
+        var fig = Figure(width: 820, height: 510, title: nil)
         let blocks = blockSpans(r.layers)
         let separators = blocks.dropFirst().map { Double($0.start) - 0.5 }
         var rows = [accuracyRow(r, other, n), similarityRow(r, other, n), anomalyRow(r, other, n)]
@@ -26,15 +26,16 @@ public enum ExperimentFigure {
         }
         let plot = rows[2].plotArea(frames[2])
         fig.draw { c in
-            c.text("layers:", x: plot.x - 8, y: plot.maxY + 22, anchor: .end, size: 10)
-            c.text("blocks:", x: plot.x - 8, y: plot.maxY + 58, anchor: .end, size: 10)
+            // Left of the first block's name, which is centred on layer 0.
+            c.text("layers:", x: plot.x - 30, y: plot.maxY + 22, anchor: .end, size: 10)
+            c.text("blocks:", x: plot.x - 30, y: plot.maxY + 58, anchor: .end, size: 10)
             for b in blocks {
                 let center = (Double(b.start) + Double(b.end - 1)) / 2
                 c.text(b.name, x: rows[2].x(center, in: plot), y: plot.maxY + 58, anchor: .middle, size: 11, [("class", "block-label")])
             }
             for s in separators { c.line(rows[2].x(s, in: plot), plot.maxY, rows[2].x(s, in: plot), plot.maxY + 62, stroke: "#d3d3d3", width: 1.5) }
             if let compareName {
-                c.text("dashed: \(compareName)", x: plot.maxX, y: 552, anchor: .end, size: 10, fill: Palette.gray, [("class", "compare-note")])
+                c.text("dashed: \(compareName)", x: plot.maxX, y: 502, anchor: .end, size: 10, fill: Palette.gray, [("class", "compare-note")])
             }
         }
         return fig.svg()
