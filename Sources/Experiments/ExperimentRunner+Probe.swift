@@ -9,14 +9,26 @@ extension ExperimentRunner {
         return ProbeFeatureFile(path: "\(folder)/.progress/features/layer\(l).f32", floatsPerImage: s[0] * s[1] * s[2])
     }
 
-    /// Refused before any pass runs while the probe's training code is not merged.
-    func checkProbeAvailable() throws {
-        throw ExperimentError("experiment 'position' (the positional probe) is not in this build yet; run --experiments anomalies,token-groups")
-    }
-
+    /// Experiment 3, layer by layer in order on one generator seeded once with 42 (the reference's
+    /// `torch.manual_seed(42)` before the first layer). The generator's state is not saved, so a resumed
+    /// run trains every layer again from the kept features (the same numbers).
     func trainProbes(state: inout ExperimentState, progress: any ExperimentProgress, shouldStop: () -> Bool) throws -> Bool {
-        try checkProbeAvailable()
-        return false
+        var generator = TorchGenerator(seed: 42)
+        let n = images.count
+        for (l, p) in layers.enumerated() {
+            if shouldStop() { return false }
+            let start = Date()
+            let s = geometry.shapes[p]!
+            let data = try probeFeatures(layer: l).read(images: n)
+            state.accuracies[l] = try data.withUnsafeBytes { raw in
+                try PositionProbe.run(features: raw.bindMemory(to: Float.self), images: n, channels: s[0], height: s[1], width: s[2],
+                                      trainImages: Int(0.8 * Double(n)), epochs: settings.epochs, batchSize: 512, generator: &generator)
+            }
+            state.seconds["probe", default: 0] += Date().timeIntervalSince(start)
+            progress.advanced(by: n)
+        }
+        try? FileManager.default.removeItem(atPath: folder + "/.progress/features")
+        return true
     }
 }
 

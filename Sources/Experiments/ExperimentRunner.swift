@@ -42,10 +42,7 @@ public struct ExperimentRunner {
             try geometry.check(pointLabels, grid: geometry.pointGrid, name: "--point-labels", imageCount: images.count)
         }
         if settings.runs(.tokenGroups) { try geometry.checkTokenGroups() }
-        if settings.runs(.position) {
-            try checkProbeAvailable()
-            try geometry.checkProbe(images: images.count)
-        }
+        if settings.runs(.position) { try geometry.checkProbe(images: images.count) }
     }
 
     /// The passes this run needs, in order.

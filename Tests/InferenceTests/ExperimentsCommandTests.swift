@@ -32,7 +32,7 @@ import NPYFormat
         let w = try Self.workspace()
         defer { try? FileManager.default.removeItem(atPath: w.dir); try? FileManager.default.removeItem(atPath: w.model) }
         let g = try Self.golden(), out = w.dir + "/out"
-        let r = try Self.run(w, ["--labels", g + "/labels.npy", "--experiments", "anomalies,token-groups", "-o", out])
+        let r = try Self.run(w, ["--labels", g + "/labels.npy", "-o", out])
         try #require(r.status == 0, "\(r.stderr)")
         #expect(try String(contentsOfFile: out + "/positions.txt", encoding: .utf8) == String(contentsOfFile: g + "/positions.txt", encoding: .utf8))
         for name in ["anomaly_norms", "anomaly_norms_mean", "anomaly_norms_std"] {
@@ -49,11 +49,16 @@ import NPYFormat
                 #expect(a.isNaN == b.isNaN && (a.isNaN || abs(a - b) <= 1e-3), "\(name)[\(k)] = \(a), reference \(b)")
             }
         }
+        // The probe: the reference's random stream, order and split reproduced, so within 0.02 per entry.
+        let (acc, want) = (try Self.array(out + "/accuracies_cls.npy"), try Self.array(g + "/accuracies_cls.npy"))
+        try #require(acc.shape == want.shape, "accuracies_cls: \(acc.shape) vs \(want.shape)")
+        let worst = zip(acc.values, want.values).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= 0.02, "accuracies_cls: worst absolute difference \(worst)")
         for file in ["figure.svg", "summary.txt", "experiment.json"] {
             #expect(FileManager.default.fileExists(atPath: "\(out)/\(file)"), "\(file) missing")
         }
         let list = try runNormlab(["experiments", "list", "--db", w.db])
-        #expect(list.status == 0 && list.stdout.contains("anomalies,token-groups") && list.stdout.contains(out), "\(list.stdout)")
+        #expect(list.status == 0 && list.stdout.contains("anomalies,token-groups,position") && list.stdout.contains(out), "\(list.stdout)")
     }
 
     @Test func resumesAfterSIGKILLWithTheSameNumbers() throws {

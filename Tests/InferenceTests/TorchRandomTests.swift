@@ -49,4 +49,42 @@ import NPYFormat
         let v = g.randn(4 * 64 * 64)
         #expect(v[0] == 1.9269152879714966 && v[1] == 1.4872840642929077)
     }
+
+    static func linearInit(_ g: inout TorchGenerator, fanIn: Int, fanOut: Int) -> [Float] {
+        let (weight, bias) = g.linearInit(inFeatures: fanIn, outFeatures: fanOut)
+        return weight + bias
+    }
+
+    /// uniform_ through `nn.Linear`'s initialisation (weight then bias), as the positional probe draws it.
+    @Test(arguments: [UInt64(0), 42, 4_294_967_295])
+    func uniformIsBitExact(_ seed: UInt64) throws {
+        for (fanIn, fanOut) in [(1, 3), (7, 5), (320, 128), (1280, 16)] {
+            var g = TorchGenerator(seed: seed)
+            let got = Self.linearInit(&g, fanIn: fanIn, fanOut: fanOut)
+            let want = try Self.golden("linear_\(seed)_\(fanIn)_\(fanOut)")
+            #expect(got.count == want.count)
+            let mismatches = zip(got, want).filter { $0.bitPattern != $1.bitPattern }.count
+            #expect(mismatches == 0, "seed \(seed), Linear(\(fanIn), \(fanOut)): \(mismatches) values differ")
+        }
+    }
+
+    @Test(arguments: [UInt64(0), 42, 4_294_967_295])
+    func randpermMatchesTorch(_ seed: UInt64) throws {
+        for n in [1, 2, 17, 1000, 20000] {
+            var g = TorchGenerator(seed: seed)
+            let want = try NPY.readInt64(path: try Fixture.root() + "/rng/randperm_\(seed)_\(n).npy").values
+            #expect(g.randperm(n).map(Int64.init) == want, "seed \(seed), n \(n)")
+        }
+    }
+
+    /// Two probe layers in a row share one stream: initialisation, then one randperm per epoch.
+    @Test func probeStreamContinuesAcrossCalls() throws {
+        var g = TorchGenerator(seed: 42)
+        var got: [Float] = []
+        for (fanIn, fanOut, n) in [(5, 8, 300), (3, 4, 77)] {
+            got += Self.linearInit(&g, fanIn: fanIn, fanOut: fanOut)
+            got += (0..<2).flatMap { _ in g.randperm(n).map(Float.init) }
+        }
+        #expect(got.map(\.bitPattern) == (try Self.golden("probe_stream_42")).map(\.bitPattern))
+    }
 }

@@ -3,7 +3,8 @@ import Foundation
 /// PyTorch's CPU generator after `torch.manual_seed(seed)`, reproducing `torch.randn` (float32) bit
 /// for bit: MT19937, the vectorised Box–Muller of contiguous tensors with ≥ 16 elements (torch's AVX2
 /// kernel, which AVX-512 machines use too) and the scalar double-precision path with its cached
-/// second value. See docs/reference-pipeline.md §5.
+/// second value. `uniform_` (float32) and `randperm` draw from the same engine, so a sequence of
+/// torch calls is reproduced by the same sequence of calls here. See docs/reference-pipeline.md §5.
 public struct TorchGenerator: Sendable {
     private var state = [UInt32](repeating: 0, count: 624)
     private var position = 624
@@ -44,6 +45,43 @@ public struct TorchGenerator: Sendable {
     mutating func uniformDouble() -> Double {
         let hi = UInt64(nextUInt32()), lo = UInt64(nextUInt32())
         return Double(((hi << 32) | lo) & ((1 << 53) - 1)) * 0x1p-53
+    }
+
+    /// `tensor.uniform_(from, to)` on a float32 CPU tensor of `count` elements, in memory order. torch
+    /// casts both bounds to float and evaluates `x·(to − from) + from` as one fused multiply-add (its
+    /// AVX2 build contracts it), with `x` the 24-bit float uniform.
+    public mutating func uniform(_ count: Int, from: Double, to: Double) -> [Float] {
+        let low = Float(from), range = Float(to) - Float(from)
+        return (0..<count).map { _ in low.addingProduct(uniformFloat(), range) }
+    }
+
+    /// `nn.Linear(inFeatures, outFeatures)`'s default initialisation: kaiming_uniform_ with a = √5 on
+    /// the (out × in, row-major) weight, then uniform_(±1/√in) on the bias; the bounds in double as torch
+    /// computes them in Python.
+    public mutating func linearInit(inFeatures: Int, outFeatures: Int) -> (weight: [Float], bias: [Float]) {
+        let gain = (2.0 / (1 + 5.0)).squareRoot()
+        let weightBound = 3.0.squareRoot() * (gain / Double(inFeatures).squareRoot())
+        let biasBound = 1 / Double(inFeatures).squareRoot()
+        let weight = uniform(inFeatures * outFeatures, from: -weightBound, to: weightBound)
+        return (weight, uniform(outFeatures, from: -biasBound, to: biasBound))
+    }
+
+    /// The largest `n` torch's CPU `randperm` shuffles with 32-bit draws; at and above it torch switches
+    /// to a 64-bit inside-out shuffle, which this generator does not reproduce.
+    public static let randpermLimit = Int(UInt32.max / 20)
+
+    /// `torch.randperm(n)` on the CPU generator (n < `randpermLimit`): the identity, then for each
+    /// i < n − 1 a swap of i with i + `random() % (n − i)`.
+    public mutating func randperm(_ n: Int) -> [Int] {
+        precondition(n < Self.randpermLimit, "randperm(\(n)) needs torch's 64-bit path")
+        var perm = Array(0..<n)
+        var i = 0
+        while i < n - 1 {
+            let z = Int(nextUInt32()) % (n - i)
+            perm.swapAt(i, i + z)
+            i += 1
+        }
+        return perm
     }
 
     /// `torch.randn(count)` into a freshly allocated contiguous tensor: the vector path for
