@@ -87,7 +87,7 @@ let package = Package(
         .target(name: "Extraction", dependencies: ["Inference", "FeatureStore", "LabelStore", "ImageIO"], swiftSettings: numericFlags),
 
         // The paper's layer-wise experiments: anomaly norms, token-group similarity, the positional probe, the figure.
-        .target(name: "Experiments", dependencies: ["Domain", "Inference", "Extraction", "FeatureStore", "NPYFormat", "Charts", "CBLAS", "CKernels"], swiftSettings: numericFlags),
+        .target(name: "Experiments", dependencies: ["Domain", "Inference", "Extraction", "FeatureStore", "NPYFormat", "Charts", "CBLAS", "CKernels", "ImageIO"], swiftSettings: numericFlags),
 
         // Command-line entry point.
         .executableTarget(

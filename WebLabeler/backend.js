@@ -20,7 +20,7 @@ export class ContractError extends ApiError {}
 // The fields the UI reads from each answer, spelt as the server's JSONEncoder writes them (synthesized
 // Codable: the Swift property names). Sources: RunSummary, ImageSummary, SuggestionSet, Suggestion in
 // Sources/LabelStore; AnnotationBody, NormsBody in LabelAPI.swift; PrototypeBody in ReportAPI.swift;
-// ImageBody, NextBody in SuggestionAPI.swift; Body in SimilarityAPI.swift. Optional properties are left out of the JSON when nil,
+// ImageBody, NextBody in SuggestionAPI.swift; Body in SimilarityAPI.swift; ExperimentBody in ReportAPI.swift. Optional properties are left out of the JSON when nil,
 // so they are not listed: an image's `fileName` (imageless datasets), a set's `prototypeID` or
 // `prototypeFile`. Answers the UI ignores (the created annotation, a decided suggestion) are not checked.
 export const FIELDS = {
@@ -36,6 +36,7 @@ export const FIELDS = {
   normStatistics: ["run", "images", "width", "height", "tokens", "labelledTokens", "meanNorms", "edges", "labelled", "patches", "all", "above"],
   normAbove: ["k", "tokens", "labelledTokens", "images"],
   similarity: ["width", "height", "values"],
+  experiment: ["id", "dataset", "experiments", "layers", "images", "finishedAt"],
 };
 
 // `one(fields)` and `list(fields)` check an answer and return it as is; `where` names the request,
@@ -161,6 +162,7 @@ export const api = {
   prototypes: () => get("/api/prototypes", list(FIELDS.prototype)),
   // Token-norm statistics of a run: mean norm map, histograms, tokens above k × the image mean.
   normStatistics: (run) => get(`/api/runs/${enc(run)}/statistics`, normStatistics),
+  experiments: () => get("/api/experiments", list(FIELDS.experiment)),
   // Detector suggestions. `set` is a suggestion set id.
   suggestionSets: (run) => get(`/api/runs/${enc(run)}/suggestion-sets`, list(FIELDS.suggestionSet)),
   suggestionSet: (set) => get(setPath(set), one(FIELDS.suggestionSet)),

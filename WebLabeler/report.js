@@ -96,8 +96,23 @@ async function loadPrototypes(selected) {
   picker.value = [...picker.options].some((o) => o.value === selected) ? selected : "";
 }
 
+// The recorded experiment runs and the chosen one's figure (independent of the run picker).
+async function loadExperiments() {
+  const list = await api.experiments();
+  const picker = $("experiment-picker");
+  picker.innerHTML = "";
+  if (list.length === 0) picker.append(new Option("none recorded (normlab experiments run)", ""));
+  for (const e of list) {
+    picker.append(new Option(`#${e.id} · ${e.dataset} · ${e.images} images · ${e.layers} layers · ${e.experiments}`, String(e.id)));
+  }
+  const show = () => (picker.value ? draw("experiment", `/api/experiments/${picker.value}/figure.svg`) : Promise.resolve());
+  picker.addEventListener("change", () => show().catch(showError));
+  await show();
+}
+
 async function start() {
   const hash = new URLSearchParams(location.hash.slice(1));
+  await loadExperiments().catch(showError);
   runs = await api.runs();
   const picker = $("run-picker");
   for (const r of runs) picker.append(new Option(`${r.name} (${r.imageCount} images)`, r.name));

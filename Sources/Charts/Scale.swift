@@ -108,3 +108,16 @@ public enum Palette {
 
     static func hex(_ r: Int, _ g: Int, _ b: Int) -> String { String(format: "#%02x%02x%02x", r, g, b) }
 }
+
+/// Maps a positive data interval onto a pixel interval logarithmically (equal ratios, equal distances).
+public struct LogScale: Sendable {
+    let linear: LinearScale
+
+    public init(domain: ClosedRange<Double>, range: (Double, Double)) {
+        precondition(domain.lowerBound > 0, "a log scale needs a positive domain")
+        linear = LinearScale(domain: log10(domain.lowerBound)...log10(domain.upperBound), range: range)
+    }
+
+    /// Pixel position of `v`; nil for a value a log axis cannot show (≤ 0, NaN).
+    public func callAsFunction(_ v: Double) -> Double? { v > 0 && v.isFinite ? linear(log10(v)) : nil }
+}

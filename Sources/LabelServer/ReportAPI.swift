@@ -29,6 +29,31 @@ struct ReportAPI: Sendable {
         api.get("runs/:run/statistics", use: statisticsJSON)
         /// The same as charts.
         api.get("runs/:run/statistics.svg", use: statisticsSVG)
+        /// Recorded experiment runs (`normlab experiments run`), newest first.
+        api.get("experiments", use: experiments)
+        /// An experiment run's figure, as its folder holds it.
+        api.get("experiments/:id/figure.svg", use: experimentFigure)
+    }
+
+    struct ExperimentBody: Codable {
+        var id: Int64, dataset: String, experiments: String, layers: Int, images: Int, timestep: Int, seed: String, finishedAt: String
+    }
+
+    @Sendable func experiments(_ request: Request, _ c: LabelContext) async throws -> Response {
+        try json(try store.experiments().map {
+            ExperimentBody(id: $0.id, dataset: $0.dataset, experiments: $0.experiments, layers: $0.layers, images: $0.images,
+                           timestep: $0.timestep, seed: "\($0.seed)", finishedAt: $0.finishedAt)
+        })
+    }
+
+    @Sendable func experimentFigure(_ request: Request, _ c: LabelContext) async throws -> Response {
+        let idText = try c.parameters.require("id")
+        guard let id = Int64(idText) else { throw APIError(.badRequest, "experiment id '\(idText)' is not an integer") }
+        guard let e = try store.experiments().first(where: { $0.id == id }) else { throw APIError(.notFound, "no experiment \(id)") }
+        guard let svg = FileManager.default.contents(atPath: e.folder + "/figure.svg") else {
+            throw APIError(.notFound, "experiment \(id)'s figure \(e.folder)/figure.svg is missing (normlab experiments plot \(e.folder) redraws it)")
+        }
+        return bytes([UInt8](svg), type: "image/svg+xml; charset=utf-8")
     }
 
     struct PrototypeBody: Codable {

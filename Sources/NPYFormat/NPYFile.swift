@@ -46,6 +46,13 @@ public enum NPY {
     /// The bytes `np.save` writes for a float16 array of this shape.
     public static func encode(_ values: [Float16], shape: [Int]) -> Data { encodeRaw(values, shape: shape, dtype: .float16) }
 
+    /// The bytes `np.save` writes for a float64 array of this shape.
+    public static func encode(_ values: [Double], shape: [Int]) -> Data { encodeRaw(values, shape: shape, dtype: .float64) }
+
+    public static func write(_ values: [Double], shape: [Int], to path: String) throws {
+        try encode(values, shape: shape).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+
     public static func write(_ values: [Float], shape: [Int], to path: String) throws {
         try encode(values, shape: shape).write(to: URL(fileURLWithPath: path), options: .atomic)
     }

@@ -65,6 +65,28 @@ import Testing
         }
     }
 
+    @Test func experimentsAndTheirFigure() async throws {
+        try await withServer { s in
+            #expect(try #require(try await s.http.get("/api/experiments").json() as? [[String: Any]]).isEmpty)
+            let folder = s.folder + "/exp"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\"><text>figure</text></svg>"
+            try svg.write(toFile: folder + "/figure.svg", atomically: true, encoding: .utf8)
+            _ = try await Self.plant(s)
+            let id = try await s.store.recordExperiment(ExperimentRecord(
+                dataset: "p-ds", folder: folder, experiments: "anomalies", layers: 45, images: 4, model: "/m", modelHash: "unet:00",
+                timestep: 50, seed: 42, batchSize: 20, labelsSHA256: nil, settingsJSON: "{}"))
+            let list = try #require(try await s.http.get("/api/experiments").json() as? [[String: Any]])
+            #expect(list.count == 1 && list[0]["id"] as? Int == Int(id) && list[0]["layers"] as? Int == 45 && list[0]["dataset"] as? String == "p-ds")
+            let figure = try await s.http.get("/api/experiments/\(id)/figure.svg")
+            #expect(figure.status == 200 && String(decoding: figure.body, as: UTF8.self) == svg)
+            #expect(try await s.http.get("/api/experiments/\(id + 1)/figure.svg").status == 404)
+            try FileManager.default.removeItem(atPath: folder + "/figure.svg")
+            let missing = try await s.http.get("/api/experiments/\(id)/figure.svg")
+            #expect(missing.status == 404 && String(decoding: missing.body, as: UTF8.self).contains("normlab experiments plot"))
+        }
+    }
+
     @Test func reportAndImageMaps() async throws {
         try await withServer { s in
             let id = try await Self.plant(s)

@@ -61,6 +61,14 @@ public struct StableDiffusionPipeline: Sendable {
     /// draw, and all images share one noise tensor. All images must have the same size.
     public func represent(_ images: [Image8], positions: [UNetPosition], prompt embedding: Tensor,
                           options: Options) throws -> [UNetPosition: Tensor] {
+        var outputs: [UNetPosition: Tensor] = [:]
+        try represent(images, positions: positions, prompt: embedding, options: options) { outputs[$0] = $1 }
+        return outputs
+    }
+
+    /// `represent`, handing each position's output [B, C, H, W] to `each` as the U-Net produces it.
+    public func represent(_ images: [Image8], positions: [UNetPosition], prompt embedding: Tensor, options: Options,
+                          each: (UNetPosition, Tensor) throws -> Void) throws {
         let x = try pixelTensor(images, range: options.pixelRange)
         let moments = try vae.moments(x)
         let (b, h, w) = (images.count, moments.height, moments.width)
@@ -82,7 +90,8 @@ public struct StableDiffusionPipeline: Sendable {
             noisy = noisy.map { $0 / divisor }
         }
         let context = Tensor(shape: [b] + embedding.shape.dropFirst(), data: Array((0..<b).map { _ in embedding.data }.joined()))
-        return try unet(Tensor(shape: latents.shape, data: noisy), timestep: options.timestep, context: context, positions: positions)
+        try unet.forEachOutput(Tensor(shape: latents.shape, data: noisy), timestep: options.timestep, context: context,
+                               positions: positions, each)
     }
 
     /// uint8 RGB (B, H, W, 3) → float32 (B, 3, H, W) as x/255 (or 2·x/255 − 1).

@@ -23,10 +23,19 @@ public struct UNet: Sendable {
     /// Runs the U-Net on `latent` [B, in_channels, h, w] at integer `timestep` with text `context`
     /// [B, 77, cross_attention_dim] and returns the requested positions' outputs.
     public func callAsFunction(_ latent: Tensor, timestep: Int, context: Tensor, positions: [UNetPosition]) throws -> [UNetPosition: Tensor] {
+        var outputs: [UNetPosition: Tensor] = [:]
+        try forEachOutput(latent, timestep: timestep, context: context, positions: positions) { outputs[$0] = $1 }
+        return outputs
+    }
+
+    /// Like `callAsFunction`, but hands each requested output to `each` as soon as it is computed (in
+    /// execution order), so a caller that reduces layer by layer never holds every layer's output.
+    public func forEachOutput(_ latent: Tensor, timestep: Int, context: Tensor, positions: [UNetPosition],
+                              _ each: (UNetPosition, Tensor) throws -> Void) throws {
         try validate(latent: latent, context: context)
         var remaining = Set(positions)
-        var outputs: [UNetPosition: Tensor] = [:]
-        if remaining.isEmpty { return outputs }
+        if remaining.isEmpty { return }
+        var failure: (any Error)?
         // SiLU(time embedding), shared by every resnet: [B, 4·C0]
         let temb = silu(timeLinear2(silu(timeLinear1(timestepEmbedding(
             Array(repeating: Float(timestep), count: latent.batch), dim: config.timeEmbeddingInputDim,
@@ -34,10 +43,11 @@ public struct UNet: Sendable {
         var x = latent  // [B, in_channels, h, w]
         if config.centerInputSample { x.data = x.data.map { 2 * $0 - 1 } }
         layout.walk(x, { k, h, skip in modules[k](h, skip: skip, embedding: temb, context: context) }, emit: { p, h in
-            if remaining.remove(p) != nil { outputs[p] = h }
+            guard remaining.remove(p) != nil else { return false }
+            do { try each(p, h) } catch { failure = error; return true }
             return remaining.isEmpty
         })
-        return outputs
+        if let failure { throw failure }
     }
 
     private func validate(latent: Tensor, context: Tensor) throws {
