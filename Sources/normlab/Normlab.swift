@@ -13,6 +13,7 @@ struct Normlab: AsyncParsableCommand {
         subcommands: [
             UNetCommand.self, RepresentCommand.self, ExtractCommand.self, BenchCommand.self,
             DatasetCommand.self, FeaturesCommand.self, LabelsCommand.self, PrototypeCommand.self, DetectCommand.self, SuggestCommand.self, ReportCommand.self, ServeCommand.self, DemoCommand.self,
+            NormImagesCommand.self,
         ]
     )
 }
