@@ -11,13 +11,14 @@ import FeatureStore
 /// - anomalies: 2×2 patches in a quarter of the images (one, sometimes two), along the real mean
 ///   anomaly token (`Resources/sd15_mean_anomaly_token.npy`); each of the four places in a patch has
 ///   its own fixed offset, so anomaly tokens have cosine ≈ 0.8 to each other and ≈ 0.92 at the same
-///   place in their patch; norms 2.5–6× the image mean, a fifth of them faint (1.2–2×, mixed with
-///   the background, so less aligned too);
+///   place in their patch; norms 2.5–6× the image mean, a fifth of the patches faint (1–1.8×, mixed
+///   with the background, so less aligned too);
 /// - decoys: single high-norm tokens (2–4×) in about a third of the images, in directions with
-///   cosine 0.2–0.75 to the anomaly direction: bright in the norm map, partly similar.
+///   cosine 0.2–0.8 to the anomaly direction: bright in the norm map, partly similar. Faint anomalies
+///   and the most aligned decoys overlap in cosine, so no detection threshold is perfect.
 ///
 /// Everything is drawn from `seed`, so the same seed gives the same features bit for bit.
-public struct DemoFeatures: Sendable {
+public struct DemoFeatures: GeneratedFeatures, Sendable {
     public struct Patch: Sendable, Equatable {
         public var image, x, y: Int
         /// Target norm ÷ the image's mean background norm.
@@ -53,15 +54,6 @@ public struct DemoFeatures: Sendable {
     /// The planted patches as label rows (the answers file).
     public var answers: [LabelRow] { patches.map { LabelRow(image: $0.image, x: $0.x, y: $0.y) } }
 
-    /// Writes every image into `writer` (which must have this shape).
-    public func write(to writer: FeatureWriter) throws {
-        var slot = [Float16](repeating: 0, count: shape.valuesPerImage)
-        for image in 0..<shape.count {
-            fill(image: image, into: &slot)
-            try slot.withUnsafeBufferPointer { try writer.write(image: image, values: $0) }
-        }
-    }
-
     /// One image's (C, H, W) values.
     public func fill(image: Int, into slot: inout [Float16]) {
         let (c, tokens) = (shape.channels, shape.tokensPerImage)
@@ -88,22 +80,27 @@ public struct DemoFeatures: Sendable {
 
     static let anomalyImageShare = 0.25, secondPatchChance = 0.15, faintShare = 0.2, decoyChance = 0.35
 
-    /// A quarter of the images (exactly, rounded) get one patch, some a second one.
+    /// A quarter of the images (exactly, rounded) get one patch, some a second one; a fifth of the
+    /// patches (at least one) are faint.
     static func plantPatches(_ shape: FeatureShape, _ rng: inout SplitMix) -> [Patch] {
         var order = Array(0..<shape.count)
         order.shuffle(using: &rng)
         let chosen = order.prefix(Int((Double(shape.count) * anomalyImageShare).rounded())).sorted()
-        var patches: [Patch] = []
+        var places: [(image: Int, x: Int, y: Int)] = []
         for image in chosen {
             let count = rng.unit() < secondPatchChance ? 2 : 1
             var used: Set<Int> = []
             while used.count < count {
                 let x = 2 * Int(rng.next() % UInt64(shape.width / 2)), y = 2 * Int(rng.next() % UInt64(shape.height / 2))
-                guard used.insert(y * shape.width + x).inserted else { continue }
-                let faint = rng.unit() < faintShare
-                let ratio = faint ? rng.between(1.2, 2.0) : rng.between(2.5, 6)
-                patches.append(Patch(image: image, x: x, y: y, ratio: ratio, faint: faint))
+                if used.insert(y * shape.width + x).inserted { places.append((image, x, y)) }
             }
+        }
+        var faint = Array(places.indices)
+        faint.shuffle(using: &rng)
+        let faintOnes = Set(faint.prefix(places.isEmpty ? 0 : max(1, Int((Double(places.count) * faintShare).rounded()))))
+        let patches = places.indices.map { i in
+            let ratio = faintOnes.contains(i) ? rng.between(1.0, 1.8) : rng.between(2.5, 6)
+            return Patch(image: places[i].image, x: places[i].x, y: places[i].y, ratio: ratio, faint: faintOnes.contains(i))
         }
         return patches.sorted { ($0.image, $0.x, $0.y) < ($1.image, $1.x, $1.y) }
     }
@@ -119,7 +116,7 @@ public struct DemoFeatures: Sendable {
             repeat {
                 x = Int(rng.next() % UInt64(shape.width)); y = Int(rng.next() % UInt64(shape.height))
             } while taken.contains(y * shape.width + x)
-            decoys.append(Decoy(image: image, x: x, y: y, ratio: rng.between(2, 4), cosine: rng.between(0.2, 0.75)))
+            decoys.append(Decoy(image: image, x: x, y: y, ratio: rng.between(2, 4), cosine: rng.between(0.2, 0.8)))
         }
         return decoys
     }
