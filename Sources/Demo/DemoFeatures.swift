@@ -11,10 +11,10 @@ import FeatureStore
 /// - anomalies: 2×2 patches in a quarter of the images (one, sometimes two), along the real mean
 ///   anomaly token (`Resources/sd15_mean_anomaly_token.npy`); each of the four places in a patch has
 ///   its own fixed offset, so anomaly tokens have cosine ≈ 0.8 to each other and ≈ 0.92 at the same
-///   place in their patch; norms 2.5–6× the image mean, a fifth of the patches faint (1–1.8×, mixed
-///   with the background, so less aligned too);
-/// - decoys: single high-norm tokens (2–4×) in about a third of the images, in directions with
-///   cosine 0.2–0.8 to the anomaly direction: bright in the norm map, partly similar. Faint anomalies
+///   place in their patch; norms 2.5–6× the image mean, a fifth of the patches faint (0.8–1.5×,
+///   mixed with the background, so less aligned too);
+/// - decoys: single high-norm tokens (2–4×) in about half of the images, in directions with
+///   cosine 0.3–0.85 to the anomaly direction: bright in the norm map, partly similar. Faint anomalies
 ///   and the most aligned decoys overlap in cosine, so no detection threshold is perfect.
 ///
 /// Everything is drawn from `seed`, so the same seed gives the same features bit for bit.
@@ -78,7 +78,7 @@ public struct DemoFeatures: GeneratedFeatures, Sendable {
 
     // MARK: - Where anomalies and decoys go
 
-    static let anomalyImageShare = 0.25, secondPatchChance = 0.15, faintShare = 0.2, decoyChance = 0.35
+    static let anomalyImageShare = 0.25, secondPatchChance = 0.15, faintShare = 0.2, decoyChance = 0.5
 
     /// A quarter of the images (exactly, rounded) get one patch, some a second one; a fifth of the
     /// patches (at least one) are faint.
@@ -99,7 +99,7 @@ public struct DemoFeatures: GeneratedFeatures, Sendable {
         faint.shuffle(using: &rng)
         let faintOnes = Set(faint.prefix(places.isEmpty ? 0 : max(1, Int((Double(places.count) * faintShare).rounded()))))
         let patches = places.indices.map { i in
-            let ratio = faintOnes.contains(i) ? rng.between(1.0, 1.8) : rng.between(2.5, 6)
+            let ratio = faintOnes.contains(i) ? rng.between(0.8, 1.5) : rng.between(2.5, 6)
             return Patch(image: places[i].image, x: places[i].x, y: places[i].y, ratio: ratio, faint: faintOnes.contains(i))
         }
         return patches.sorted { ($0.image, $0.x, $0.y) < ($1.image, $1.x, $1.y) }
@@ -116,7 +116,7 @@ public struct DemoFeatures: GeneratedFeatures, Sendable {
             repeat {
                 x = Int(rng.next() % UInt64(shape.width)); y = Int(rng.next() % UInt64(shape.height))
             } while taken.contains(y * shape.width + x)
-            decoys.append(Decoy(image: image, x: x, y: y, ratio: rng.between(2, 4), cosine: rng.between(0.2, 0.8)))
+            decoys.append(Decoy(image: image, x: x, y: y, ratio: rng.between(2, 4), cosine: rng.between(0.3, 0.85)))
         }
         return decoys
     }
