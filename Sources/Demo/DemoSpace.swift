@@ -14,7 +14,7 @@ struct DemoSpace: Sendable {
     /// The corner and token spreads set the anomaly cosines (same place (1 + q)/(1 + q + e), other
     /// place (1 − q/3)/(1 + q + e) for four offsets summing to zero, before the background mixes in);
     /// shared and positional set the background's mean pairwise cosine.
-    static let cornerSpread: Float = 0.15, tokenSpread: Float = 0.03, shared: Float = 0.06, positional: Float = 0.12
+    static let cornerSpread: Float = 0.17, tokenSpread: Float = 0.01, shared: Float = 0.06, positional: Float = 0.12
     /// A strong anomaly keeps this much of the background token it replaces (a faint one all of it).
     static let backgroundUnderStrong: Float = 0.4
     /// Mean background token norm of an image at scene intensity 1 (real `up_blocks[1]` tokens are a

@@ -18,6 +18,7 @@ import Testing
         let planted = try rows(dir + "/planted_\(run).npy"), decoys = try rows(dir + "/decoys_\(run).npy")
         let direction = DemoStatistics.unit(try NPY.readFloats(path: dir + "/sd15_mean_anomaly_token.npy").values)
         let stats = DemoStatistics(reader: reader, planted: planted, decoys: decoys, direction: direction)
+        print("demo statistics: share \(stats.imageShare), pairwise \(stats.pairwise), background \(stats.background), neighbours \(stats.neighbours)")
         // The thesis's labelled ImageNet subset: 25% of images with anomalies, pairwise cosine 0.80
         // (0.92 at the same place), relative norm 3.8 ± 1.5 at up_blocks[1]; background ≈ 0.055.
         #expect(reader.shape == FeatureShape(count: 32, channels: 1280, height: 32, width: 32))
@@ -43,6 +44,7 @@ import Testing
         }
         #expect(curve.count == 27 && curve.allSatisfy { $0[2] + $0[3] > 0 }, "a threshold without FP and FN: \(curve)")
         let best = curve.map { $0[6] }.max()!
+        print("demo detection: best F1 \(best)")
         #expect((0.6...0.97).contains(best), "best F1 \(best)")
     }
 
