@@ -14,7 +14,7 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
             The demo features are generated, not U-Net representations, but built to have the statistics of real
             SD-1.5 up_blocks[1] tokens: anomalies along the published SD-1.5 mean anomaly token in a quarter of the
-            images (pairwise cosine ≈ 0.8, ≈ 0.92 at the same place in their patch, norms 2.5–6× the image mean, a
+            images (pairwise cosine 0.75, 0.87 at the same place in their patch; thesis 0.80, 0.92; norms 2.5–6× the mean, a
             fifth of them faint), high-norm decoys only partly along that direction, and background tokens at
             cosine ≈ 0.05 with a smooth positional part. The planted answers are in FOLDER/planted_<run>.npy, the decoys in FOLDER/decoys_<run>.npy.
 
