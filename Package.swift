@@ -83,6 +83,10 @@ let package = Package(
         // Mean anomaly tokens, the cosine scorer, threshold sweeps and run reports; no database.
         .target(name: "Detector", dependencies: ["Domain", "CBLAS", "CKernels", "FeatureStore", "NPYFormat", "Charts", "InputLimits"], swiftSettings: numericFlags),
 
+        // `normlab demo`'s synthetic features with real-looking statistics, and the shipped real
+        // SD-1.5 mean anomaly token they are built around (Sources/Demo/Resources/README.md).
+        .target(name: "Demo", dependencies: ["Domain", "FeatureStore", "NPYFormat"], resources: [.copy("Resources")], swiftSettings: numericFlags),
+
         // Datasets through the pipeline into the feature store: batching, resume, typed run metadata.
         .target(name: "Extraction", dependencies: ["Inference", "FeatureStore", "LabelStore", "ImageIO"], swiftSettings: numericFlags),
 
@@ -93,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "normlab",
             dependencies: [
-                "Inference", "Extraction", "NPYFormat", "FeatureStore", "Domain", "LabelStore", "LabelServer", "ImageIO", "Detector", "Charts", "CKernels", "Experiments",
+                "Inference", "Extraction", "NPYFormat", "FeatureStore", "Domain", "LabelStore", "LabelServer", "ImageIO", "Detector", "Charts", "CKernels", "Experiments", "Demo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -125,7 +129,8 @@ let package = Package(
         ),
         .testTarget(
             name: "LabelServerTests",
-            dependencies: ["LabelServer", "APIRequests", "LabelStore", "FeatureStore", "NPYFormat", "PowerFS", "ImageIO", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["LabelServer", "APIRequests", "LabelStore", "FeatureStore", "NPYFormat", "PowerFS", "ImageIO", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            resources: [.copy("Fixtures")]
         ),
         // Drives headless chromium (DevTools protocol) against a live `normlab serve` and reads the
         // SQLite file directly; see Tests/WebLabelerTests/LabelerSession.swift.

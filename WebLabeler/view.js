@@ -22,6 +22,8 @@ export function renderRuns() {
   const r = state.run;
   $("run-info").textContent = r
     ? `${r.gridWidth}×${r.gridHeight} tokens · ${r.imageCount} ${plural(r.imageCount, "image", "images")}` : "";
+  // `normlab demo` registers its generated runs at position "synthetic": say so wherever they show.
+  $("synthetic-note").hidden = !(r && r.position === "synthetic");
 }
 
 export function renderProgress() {

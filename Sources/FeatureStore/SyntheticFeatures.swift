@@ -4,7 +4,7 @@ import Domain
 /// benchmarks. Not real U-Net representations: every token is noise scaled by a smooth per-image
 /// "scene" pattern; each anomaly is a 2×2 patch whose four tokens share one direction (as real
 /// anomaly tokens nearly do) at several times the background norm.
-public struct SyntheticFeatures: Sendable {
+public struct SyntheticFeatures: GeneratedFeatures, Sendable {
     public var shape: FeatureShape
     public var seed: UInt64
     /// Planted anomalies: (image, x, y) of each patch's upper-left token; x, y even.
@@ -33,15 +33,6 @@ public struct SyntheticFeatures: Sendable {
         return 1 + 0.5 * s
     }
 
-    /// Writes every image into `writer` (which must have this shape).
-    public func write(to writer: FeatureWriter) throws {
-        var slot = [Float16](repeating: 0, count: shape.valuesPerImage)
-        for image in 0..<shape.count {
-            fill(image: image, into: &slot)
-            try slot.withUnsafeBufferPointer { try writer.write(image: image, values: $0) }
-        }
-    }
-
     /// One image's (C, H, W) values.
     public func fill(image: Int, into slot: inout [Float16]) {
         let (c, h, w) = (shape.channels, shape.height, shape.width), tokens = h * w
@@ -62,6 +53,24 @@ public struct SyntheticFeatures: Sendable {
                 let t = cell.y * w + cell.x
                 for ch in 0..<c { slot[ch * tokens + t] = Float16(strength * direction[ch] + 0.2 * rng.uniform()) }
             }
+        }
+    }
+}
+
+/// Features generated image by image (the demo's, the benchmarks').
+public protocol GeneratedFeatures {
+    var shape: FeatureShape { get }
+    /// One image's (C, H, W) values.
+    func fill(image: Int, into slot: inout [Float16])
+}
+
+extension GeneratedFeatures {
+    /// Writes every image into `writer` (which must have this shape).
+    public func write(to writer: FeatureWriter) throws {
+        var slot = [Float16](repeating: 0, count: shape.valuesPerImage)
+        for image in 0..<shape.count {
+            fill(image: image, into: &slot)
+            try slot.withUnsafeBufferPointer { try writer.write(image: image, values: $0) }
         }
     }
 }

@@ -2,13 +2,13 @@ import APIRequests
 import Charts
 import ImageIO
 
-/// Norm maps: one pixel per token.
-enum NormMap {
-    typealias Colormap = NormMapRequest.Colormap
+/// Norm maps: one pixel per token (the labeler's `norm.png` and `normlab norm-images`).
+public enum NormMap {
+    public typealias Colormap = NormMapRequest.Colormap
 
     /// The original labeler's image by default: 8-bit gray `floor(255 · norm / max)`, where max is
     /// the image's (or with `scale=run`, the run's) largest norm.
-    static func png(norms: UnsafeBufferPointer<Float>, width: Int, height: Int, maximum: Float, colormap: Colormap) throws -> [UInt8] {
+    public static func png(norms: UnsafeBufferPointer<Float>, width: Int, height: Int, maximum: Float, colormap: Colormap) throws -> [UInt8] {
         let levels = norms.map { level($0, maximum) }
         switch colormap {
         case .gray:
@@ -18,10 +18,13 @@ enum NormMap {
         }
     }
 
-    static func level(_ norm: Float, _ maximum: Float) -> UInt8 {
+    /// The original notebook's `norm /= norm.max(); norm *= 255; norm.astype(np.uint8)` in float32:
+    /// divide, then multiply, then truncate (this order decides the edge cases, e.g. n/max just
+    /// below k/255). A zero maximum (an all-zero image) gives 0 everywhere.
+    public static func level(_ norm: Float, _ maximum: Float) -> UInt8 {
         guard maximum > 0 else { return 0 }
-        // Double: 255·n/max stays exact enough that n == max gives 255, never 254.
-        return UInt8(min(255, max(0, (255 * Double(norm) / Double(maximum)).rounded(.down))))
+        let scaled = norm / maximum * 255
+        return UInt8(min(255, max(0, scaled.rounded(.towardZero))))
     }
 
     /// Viridis as 256 RGB triples (the charts' colour map, so the labeler and the reports agree).

@@ -45,6 +45,37 @@ public enum LabelFiles {
         return (rows, reviewed)
     }
 
+    /// The original labeler's file name of image i: the notebook's `f"norm_{i:04d}"` plus an extension
+    /// (`png` for the norm image, `json` for its labels).
+    public static func fileName(image: Int, extension ext: String) -> String { String(format: "norm_%04d.", image) + ext }
+
+    /// Writes the original labeler's folder: one `norm_XXXX.json` per image that has rows or is in
+    /// `reviewed` (an empty list = "looked at, no anomaly"; no file = not looked at), the text exactly
+    /// as its Flask app's `json.dump` writes it, rows by (x, y). `readJSONDirectory` reads it back.
+    /// Other `.json` files already in `path` would be read back as labels, so they are refused
+    /// before anything is written. Returns the number of files.
+    @discardableResult
+    public static func writeJSONDirectory(rows: [LabelRow], reviewed: [Int], to path: String) throws -> Int {
+        let byImage = Dictionary(grouping: rows, by: \.image)
+        let images = Set(byImage.keys).union(reviewed).sorted()
+        let names = Set(images.map { fileName(image: $0, extension: "json") })
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let strays = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".json") && !names.contains($0) }.sorted()
+        guard strays.isEmpty else {
+            throw LabelStoreError.badInput("\(path) already holds \(strays.count) other .json file(s) (\(strays.prefix(3).joined(separator: ", "))…) that would be read back as labels; remove them or pick an empty folder")
+        }
+        for image in images {
+            let text = jsonText((byImage[image] ?? []).sorted { ($0.x, $0.y) < ($1.x, $1.y) })
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path + "/" + fileName(image: image, extension: "json")), options: .atomic)
+        }
+        return images.count
+    }
+
+    /// Python's `json.dump(labels, f)` of `[{"x": .., "y": ..}, ...]`: ", " and ": " separators, no newline.
+    static func jsonText(_ rows: [LabelRow]) -> String {
+        "[" + rows.map { "{\"x\": \($0.x), \"y\": \($0.y)}" }.joined(separator: ", ") + "]"
+    }
+
     static func imageIndex(fileName: String) -> Int? {
         guard fileName.hasPrefix("norm_"), fileName.hasSuffix(".json") else { return nil }
         let digits = fileName.dropFirst(5).dropLast(5)

@@ -4,24 +4,45 @@ import LabelStore
 
 struct LabelsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "labels", abstract: "Export and import labels as NumPy files.", subcommands: [LabelsExport.self, LabelsImport.self])
+        commandName: "labels", abstract: "Export and import labels as NumPy files or the original labeler's norm_XXXX.json folders.", subcommands: [LabelsExport.self, LabelsImport.self])
 }
 
-/// `normlab labels export --run R [--kind K] -o FILE.npy [--with-names]`.
+/// `normlab labels export --run R [--kind K] [--format npy|json-folder] -o FILE.npy|DIR [--with-names]`.
 struct LabelsExport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a run's labels as int64 (N, 3) rows (image_index, x, y), sorted, byte-identical to np.save.",
-        discussion: "An empty label set is written as a (0, 3) int64 array.")
+        abstract: "Write a run's labels as an int64 (N, 3) .npy (image_index, x, y), or as the original labeler's norm_XXXX.json folder.",
+        discussion: """
+            npy (default): sorted rows, byte-identical to np.save; an empty label set is a (0, 3) int64 array.
+            json-folder: -o is a folder; one norm_0042.json per image with labels or marked reviewed, holding
+            [{"x": 8, "y": 30}, ...] exactly as the original Flask labeler writes it (an empty list: looked at, no
+            anomaly). Put the folder beside `normlab norm-images` output to continue in the original labeler;
+            `normlab labels import --run R DIR` reads it back.
+
+            Examples:
+              normlab labels export --run sd15 -o labels.npy --with-names
+              normlab labels export --run sd15 --format json-folder -o images/
+            """)
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case npy, jsonFolder = "json-folder" }
 
     @OptionGroup var database: DatabaseOptions
     @Option(help: "The run.") var run: String
     @Option(help: "patch2x2 or point.") var kind: AnnotationKind = .patch2x2
-    @Option(name: .shortAndLong, help: "Output .npy file.") var output: String
-    @Flag(help: "Also write <output without .npy>_names.csv: image_index,file_name.") var withNames = false
+    @Option(help: "npy or json-folder.") var format: Format = .npy
+    @Option(name: .shortAndLong, help: "Output .npy file, or folder for json-folder.") var output: String
+    @Flag(help: "Also write <output without .npy>_names.csv: image_index,file_name (npy only).") var withNames = false
 
     func run() async throws {
         let store = try database.open()
+        if format == .jsonFolder {
+            guard !withNames else { throw ValidationError("--with-names is for --format npy") }
+            let rows = try store.labelRows(run: run, kind: kind)
+            let reviewed = try store.imageSummaries(run: run).filter(\.reviewed).map(\.index)
+            let files = try LabelFiles.writeJSONDirectory(rows: rows, reviewed: reviewed, to: output)
+            note("wrote \(files) norm_XXXX.json file(s) to \(output)/: \(rows.count) \(kind.rawValue) label(s) of run '\(run)'")
+            return
+        }
         let data = try store.exportLabels(run: run, kind: kind)
         try data.write(to: URL(fileURLWithPath: output), options: .atomic)
         if withNames {

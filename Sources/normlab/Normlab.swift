@@ -13,7 +13,7 @@ struct Normlab: AsyncParsableCommand {
         subcommands: [
             UNetCommand.self, RepresentCommand.self, ExtractCommand.self, BenchCommand.self,
             DatasetCommand.self, FeaturesCommand.self, LabelsCommand.self, PrototypeCommand.self, DetectCommand.self, SuggestCommand.self, ReportCommand.self, SimilarityCommand.self, ServeCommand.self, DemoCommand.self,
-            CompareCommand.self, NormGridCommand.self, SlurmCommand.self, ExperimentsCommand.self,
+            CompareCommand.self, NormGridCommand.self, SlurmCommand.self, ExperimentsCommand.self, NormImagesCommand.self,
         ]
     )
 }
