@@ -37,14 +37,17 @@ int cjpeg_decode_rgb(const unsigned char *data, size_t size, size_t max_pixels, 
     jpeg_create_decompress(&info);
     jpeg_mem_src(&info, data, (unsigned long)size);
     jpeg_read_header(&info, TRUE);
-    info.out_color_space = JCS_RGB; // grayscale and YCbCr alike come out as RGB
-    jpeg_start_decompress(&info);
-    if ((size_t)info.output_width * info.output_height > max_pixels) {
-        *width = (int)info.output_width;
-        *height = (int)info.output_height;
+    // The frame size is checked before jpeg_start_decompress: for a progressive JPEG that call already
+    // allocates (and zeroes) coefficient buffers for the whole declared frame, gigabytes for a
+    // 280-byte file declaring 64004 x 32775 pixels (Fuzz/regressions/jpeg).
+    if ((size_t)info.image_width * info.image_height > max_pixels) {
+        *width = (int)info.image_width;
+        *height = (int)info.image_height;
         jpeg_destroy_decompress(&info);
         return -2;
     }
+    info.out_color_space = JCS_RGB; // grayscale and YCbCr alike come out as RGB
+    jpeg_start_decompress(&info);
     size_t stride = (size_t)info.output_width * 3;
     out = malloc(stride * info.output_height);
     if (!out) {

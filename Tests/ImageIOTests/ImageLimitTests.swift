@@ -44,4 +44,14 @@ import Testing
         let error = try #require(throws: ImageIOError.self) { try JPEG.decodeRGB(jpeg, name: "big.jpg") }
         #expect("\(error)".contains("60000 × 60000 pixels are over the limit of \(InputLimits.maxImagePixels)"), "\(error)")
     }
+
+    /// A 280-byte progressive JPEG (SOF2) declaring 64004 × 32775 pixels, found by the `jpeg` fuzz target:
+    /// libjpeg allocated the whole frame's coefficient buffers (6.3 GB) before the size was checked.
+    /// Fuzz/run-all.sh replays the same file under a 2 GB memory limit.
+    @Test func progressiveJPEGOverThePixelLimitIsRefusedBeforeDecoding() throws {
+        let path = Bundle.module.resourcePath! + "/Fixtures/regressions/progressive-frame-64004x32775.jpg"
+        let jpeg = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let error = try #require(throws: ImageIOError.self) { try JPEG.decodeRGB(jpeg, name: "progressive.jpg") }
+        #expect("\(error)".contains("64004 × 32775 pixels are over the limit of \(InputLimits.maxImagePixels)"), "\(error)")
+    }
 }

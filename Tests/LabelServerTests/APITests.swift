@@ -131,14 +131,17 @@ import Testing
         }
     }
 
-    /// A client that writes 8 MB before reading gets the 413 (with `Connection: close`) or a reset
-    /// within a second, and the server goes on serving.
+    /// A client that writes 8 MB before reading gets the 413 (with `Connection: close`) or a reset,
+    /// and the server goes on serving. The failure this guards against is a stall: a server that reads
+    /// nothing leaves the client blocked until its 5 s socket timeout. The bound sits below that timeout
+    /// with room for a loaded CI machine (an answer takes milliseconds when idle, 1.9 s was seen under
+    /// the full parallel suite on 2 cores); it is not a speed target.
     @Test func oversizedBodyWrittenBeforeReadingIsAnsweredAndClosed() async throws {
         try await withServer { s in
             let start = Date()
             let outcome = try await s.http.postAllThenRead("/api/runs/r/images/1/annotations", bodyBytes: 8 << 20)
             let seconds = Date().timeIntervalSince(start)
-            #expect(seconds < 1, "took \(seconds) s")
+            #expect(seconds < 4, "took \(seconds) s: the server did not answer or close before the client's timeout")
             if case .reply(let reply) = outcome {
                 #expect(reply.status == 413 && reply.headers["connection"] == "close")
             }
