@@ -1,3 +1,4 @@
+import APIRequests
 import Charts
 import Detector
 import FeatureStore
@@ -20,15 +21,7 @@ struct SimilarityAPI: Sendable {
         g.get("colormaps/:name", use: colormapPNG)
     }
 
-    enum Colormap: String {
-        case diverging, gray
-        func rgb(_ v: Float) -> [UInt8] {
-            switch self {
-            case .diverging: Palette.divergingRGB(Double(v))
-            case .gray: [UInt8](repeating: NormMap.level(v + 1, 2), count: 3)
-            }
-        }
-    }
+    typealias Colormap = SimilarityRequest.Colormap
 
     struct Body: Codable {
         var width: Int, height: Int, image: Int, to: Int, x: Int, y: Int, values: [Float]
@@ -36,43 +29,41 @@ struct SimilarityAPI: Sendable {
 
     @Sendable func values(_ request: Request, _ c: LabelContext) async throws -> Response {
         let (q, to, map) = try await similarity(request, c)
-        return try json(Body(width: map.width, height: map.height, image: q.image, to: to, x: q.x, y: q.y, values: map.values))
+        return try json(Body(width: map.width, height: map.height, image: try api.runAndIndex(c).1, to: to, x: q.x, y: q.y, values: map.values))
     }
 
     @Sendable func png(_ request: Request, _ c: LabelContext) async throws -> Response {
-        let colormap = try Self.colormap(request.uri.queryParameters.get("colormap"))
-        let (_, _, map) = try await similarity(request, c)
-        let pixels = map.values.flatMap(colormap.rgb)
+        let (q, _, map) = try await similarity(request, c)
+        let pixels = map.values.flatMap { Self.rgb($0, q.colormap) }
         return bytes(try PNG.encode(Image8(width: map.width, height: map.height, channels: 3, pixels: pixels)), type: "image/png")
     }
 
     @Sendable func colormapPNG(_ request: Request, _ c: LabelContext) async throws -> Response {
         let file = try c.parameters.require("name")
         guard file.hasSuffix(".png") else { throw APIError(.notFound, "no colour map '\(file)' (expected diverging.png or gray.png)") }
-        let colormap = try Self.colormap(String(file.dropLast(4)))
-        let pixels = (0..<256).flatMap { colormap.rgb(Float(-1 + 2 * Double($0) / 255)) }
+        let colormap = try SimilarityRequest.colormap(String(file.dropLast(4)))
+        let pixels = (0..<256).flatMap { Self.rgb(Float(-1 + 2 * Double($0) / 255), colormap) }
         return bytes(try PNG.encode(Image8(width: 256, height: 1, channels: 3, pixels: pixels)), type: "image/png")
     }
 
-    static func colormap(_ text: String?) throws -> Colormap {
-        guard let c = Colormap(rawValue: text ?? "diverging") else {
-            throw APIError(.badRequest, "unknown colormap '\(text ?? "")' (expected diverging or gray)")
+    static func rgb(_ v: Float, _ colormap: Colormap) -> [UInt8] {
+        switch colormap {
+        case .diverging: Palette.divergingRGB(Double(v))
+        case .gray: [UInt8](repeating: NormMap.level(v + 1, 2), count: 3)
         }
-        return c
     }
 
     /// Parses and checks the query (unknown run or image: 404; bad coordinates: 400), then scores off
     /// the server's threads.
-    private func similarity(_ request: Request, _ c: LabelContext) async throws -> (Detection.TokenQuery, Int, SimilarityMap) {
+    private func similarity(_ request: Request, _ c: LabelContext) async throws -> (SimilarityRequest, Int, SimilarityMap) {
         let (name, index) = try api.runAndIndex(c)
-        let q = request.uri.queryParameters
-        let x = try api.intQuery(q, "x"), y = try api.intQuery(q, "y")
-        let to = q.get("to") == nil ? index : try api.intQuery(q, "to")
+        let q = try SimilarityRequest(query: Query(request))
+        let to = q.to ?? index
         let (run, reader) = try await api.features.reader(run: name)
         for image in [index, to] where !(0..<run.imageCount).contains(image) {
             throw LabelStoreError.imageOutOfRange(run: run.name, index: image, count: run.imageCount)
         }
-        let query = Detection.TokenQuery(image: index, x: x, y: y)
+        let query = Detection.TokenQuery(image: index, x: q.x, y: q.y)
         let map = try await offloaded {
             do {
                 return try Detection.similarity(features: reader, query: query, targets: [to])[0]
@@ -80,6 +71,6 @@ struct SimilarityAPI: Sendable {
                 throw APIError(.badRequest, e.description)
             }
         }
-        return (query, to, map)
+        return (q, to, map)
     }
 }

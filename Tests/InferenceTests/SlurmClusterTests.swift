@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 import LabelStore
@@ -136,17 +137,7 @@ enum SlurmCluster {
         }
 
         func normlab(_ args: [String]) throws -> ProcessResult {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: dir + "/normlab")
-            p.arguments = args
-            p.currentDirectoryURL = URL(fileURLWithPath: dir)
-            let out = Pipe(), err = Pipe()
-            p.standardOutput = out
-            p.standardError = err
-            try p.run()
-            let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return ProcessResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+            try runNormlab(args, executable: dir + "/normlab", directory: dir)
         }
 
         /// Run "r" of the cluster equals the same extraction in one local process, file by file.

@@ -1,3 +1,4 @@
+import TestSupport
 import FeatureStore
 import Foundation
 import NPYFormat

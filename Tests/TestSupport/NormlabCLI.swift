@@ -17,9 +17,11 @@ public struct ProcessResult: Sendable {
 }
 
 /// Runs `normlab arguments…` to completion, standard output and standard error apart.
-public func runNormlab(_ arguments: [String]) throws -> ProcessResult {
+/// `executable` and `directory` default to the built binary and the current folder (the SLURM tests
+/// run a copy of the binary that the cluster's nodes can reach).
+public func runNormlab(_ arguments: [String], executable: String = normlabExecutable, directory: String? = nil) throws -> ProcessResult {
     let out = Pipe(), err = Pipe()
-    let status = try launchNormlab(arguments, stdout: out, stderr: err) {
+    let status = try launchNormlab(arguments, executable: executable, directory: directory, stdout: out, stderr: err) {
         (out.fileHandleForReading.readDataToEndOfFile(), err.fileHandleForReading.readDataToEndOfFile())
     }
     return ProcessResult(status: status.0, stdout: String(decoding: status.1.0, as: UTF8.self), stderr: String(decoding: status.1.1, as: UTF8.self))
@@ -36,9 +38,11 @@ public func normlab(_ args: [String]) throws -> (status: Int32, output: String) 
 
 /// Starts the process, reads its output with `read` (before waiting, so a full pipe cannot block
 /// it), and waits for the exit.
-private func launchNormlab<T>(_ arguments: [String], stdout: Pipe, stderr: Pipe, read: () -> T) throws -> (Int32, T) {
+private func launchNormlab<T>(_ arguments: [String], executable: String = normlabExecutable, directory: String? = nil,
+                              stdout: Pipe, stderr: Pipe, read: () -> T) throws -> (Int32, T) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: normlabExecutable)
+    process.executableURL = URL(fileURLWithPath: executable)
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     process.arguments = arguments
     process.standardOutput = stdout
     process.standardError = stderr
