@@ -141,6 +141,7 @@ import Testing
             let start = Date()
             let outcome = try await s.http.postAllThenRead("/api/runs/r/images/1/annotations", bodyBytes: 8 << 20)
             let seconds = Date().timeIntervalSince(start)
+            print("oversized body written before reading: answered after \(String(format: "%.3f", seconds)) s")
             #expect(seconds < 4, "took \(seconds) s: the server did not answer or close before the client's timeout")
             if case .reply(let reply) = outcome {
                 #expect(reply.status == 413 && reply.headers["connection"] == "close")
