@@ -28,12 +28,12 @@ struct SimilarityAPI: Sendable {
     }
 
     @Sendable func values(_ request: Request, _ c: LabelContext) async throws -> Response {
-        let (q, to, map) = try await similarity(request, c)
-        return try json(Body(width: map.width, height: map.height, image: try api.runAndIndex(c).1, to: to, x: q.x, y: q.y, values: map.values))
+        let (_, query, to, map) = try await similarity(request, c)
+        return try json(Body(width: map.width, height: map.height, image: query.image, to: to, x: query.x, y: query.y, values: map.values))
     }
 
     @Sendable func png(_ request: Request, _ c: LabelContext) async throws -> Response {
-        let (q, _, map) = try await similarity(request, c)
+        let (q, _, _, map) = try await similarity(request, c)
         let pixels = map.values.flatMap { Self.rgb($0, q.colormap) }
         return bytes(try PNG.encode(Image8(width: map.width, height: map.height, channels: 3, pixels: pixels)), type: "image/png")
     }
@@ -55,7 +55,7 @@ struct SimilarityAPI: Sendable {
 
     /// Parses and checks the query (unknown run or image: 404; bad coordinates: 400), then scores off
     /// the server's threads.
-    private func similarity(_ request: Request, _ c: LabelContext) async throws -> (SimilarityRequest, Int, SimilarityMap) {
+    private func similarity(_ request: Request, _ c: LabelContext) async throws -> (SimilarityRequest, Detection.TokenQuery, Int, SimilarityMap) {
         let (name, index) = try api.runAndIndex(c)
         let q = try SimilarityRequest(query: Query(request))
         let to = q.to ?? index
@@ -71,6 +71,6 @@ struct SimilarityAPI: Sendable {
                 throw APIError(.badRequest, e.description)
             }
         }
-        return (q, to, map)
+        return (q, query, to, map)
     }
 }
