@@ -54,14 +54,14 @@ struct DetectCommand: ParsableCommand {
     @OptionGroup(title: "Sharding (several processes or cluster nodes; see normlab slurm detect)") var sharding: DetectShardOptions
 
     func run() throws {
-        if sharding.merge { return try mergeShards() }
-        let store = try database.open()
-        let r = try store.run(named: runName)
         let thr = try Detection.parseThresholds(thresholds)
         if let at { _ = try Detection.parseThresholds("\(at)") }
-        let e = try resolve(store, r)
-        if let shard = try sharding.shardToRun() { return try detectShard(shard, e, thresholds: thr) }
-        let from = e.images.lowerBound
+        // Shards and the merge read the plan, never the database.
+        if sharding.merge { return try mergeShards() }
+        if !sharding.prepare, let shard = try sharding.shardToRun() { return try detectShard(shard) }
+        let e = try evaluatedRun()
+        if sharding.prepare, let shards = sharding.shards { return try prepareShards(e, shards: shards) }
+        let r = e.run, from = e.images.lowerBound
         note("run '\(runName)': evaluating images \(from)..<\(r.imageCount) (\(r.imageCount - from) images): \(e.why)")
         let progress = r.imageCount - from >= 1000 ? SharedProgress(total: r.imageCount - from, label: "detect") : nil
         let maps = try e.score(progress: progress?.callback)
@@ -72,14 +72,14 @@ struct DetectCommand: ParsableCommand {
     }
 
     /// One prototype's counts, and the detections and per-image counts when asked for.
-    func result(_ map: SimilarityMap, labels: RunLabels, thresholds thr: [Float]) -> DetectResult {
-        DetectResult(rows: Detection.sweep(map, labels: labels, thresholds: thr, unit: unit),
+    func result(_ map: SimilarityMap, labels: RunLabels, thresholds thr: [Float]) -> DetectionResult {
+        DetectionResult(rows: Detection.sweep(map, labels: labels, thresholds: thr, unit: unit),
                      detections: at.map { Detection.detections(map, threshold: $0, unit: unit) },
                      perImage: perImage == nil ? nil : Detection.detectionsPerImage(map, thresholds: thr, unit: unit))
     }
 
     /// Writes every output file of every prototype (the same for one process and a merge of shards).
-    func emit(_ results: [DetectResult], labels: [String], from: Int, imageCount: Int, thresholds thr: [Float]) throws {
+    func emit(_ results: [DetectionResult], labels: [String], from: Int, imageCount: Int, thresholds thr: [Float]) throws {
         for (i, (label, res)) in zip(labels, results).enumerated() {
             func file(_ path: String) -> String { numbered(path, i, of: labels.count) }
             try write(res.rows, csv: file(output), json: json.map { file($0) })
@@ -100,7 +100,9 @@ struct DetectCommand: ParsableCommand {
 
     /// The prototypes, labels and evaluated images: --from-index, or the test split of a prototype made
     /// from this run, or every image.
-    func resolve(_ store: LabelStore, _ r: Run) throws -> EvaluatedRun {
+    func evaluatedRun() throws -> EvaluatedRun {
+        let store = try database.open()
+        let r = try store.run(named: runName)
         do {
             return try EvaluatedRun.resolve(run: r, features: try store.features(of: r), catalog: store, prototypes: .arguments(prototype),
                                             images: fromIndex.map { EvaluatedRun.Images.from($0) } ?? .testSplit(strict: true))
