@@ -28,6 +28,11 @@ struct DetectCommand: ParsableCommand {
             numbered in the order given: -o curve.csv → curve-1.csv, curve-2.csv (likewise --json,
             --detections, --per-image). The CSV columns are exactly threshold,tp,fp,fn,precision,recall,f1.
 
+            Sharded (several processes or nodes; normlab slurm detect does all three): --shards N --prepare
+            resolves labels, prototypes and images from the database into <output>.shards/plan.json; then the
+            same command with --shard I/N for each shard (reads only the plan and the feature files), then
+            with --merge (writes the same files one process writes).
+
             Thesis figure: normlab prototype --run imagenet --train-fraction 1.0      (prints its id, e.g. 1)
                            normlab detect --run nyu --prototype 1 --thresholds 0.70:0.98:15 -o curve.csv
             """)
