@@ -63,9 +63,13 @@ public enum ShardMerge {
             throw ExtractError("run '\(run)' already exists; nothing was registered")
         }
         var staged: [(run: String, shape: FeatureShape, staging: String, relative: String)] = []
+        // A failure leaves no joined copy behind (the slices stay, for the next attempt).
+        var made: [String] = [], registered = false
+        defer { if !registered { for m in made { try? FileManager.default.removeItem(atPath: m) } } }
         for run in plan.runs {
             let (staging, relative) = try store.stagingFolder(run: run)
             try? FileManager.default.removeItem(atPath: staging)
+            made.append(staging)
             let parts = try (0..<plan.shards).map { try FeatureReader(folder: folder.slice(plan.shard($0), run: run)) }
             for (m, p) in zip(manifests, parts) where p.shape.count != m.images.count {
                 throw ExtractError("\(p.folder) holds \(p.shape.count) images, its manifest says \(m.images.count); extract shard \(m.shard)/\(m.shards) again")
@@ -74,11 +78,12 @@ public enum ShardMerge {
             try writeFileDurably([UInt8](manifests[0].settings[run]!.utf8), to: staging + "/" + ExtractionSettings.fileName)
             staged.append((run, shape, staging, relative))
         }
-        var runs: [Run] = []
-        for (s, position) in zip(staged, plan.positions) {
-            runs.append(try await store.registerRun(name: s.run, dataset: plan.dataset, shape: s.shape, staging: s.staging,
-                                                    relative: s.relative, position: position, metadata: manifests[0].metadata))
-        }
+        // Every position's run in one transaction: a failure registers none of them.
+        let runs = try await store.registerRuns(zip(staged, plan.positions).map { s, position in
+            RunRegistration(name: s.run, dataset: plan.dataset, shape: s.shape, staging: s.staging, relative: s.relative,
+                            position: position, metadata: manifests[0].metadata)
+        })
+        registered = true
         for i in 0..<plan.shards { for run in plan.runs { try? FileManager.default.removeItem(atPath: folder.slice(try plan.shard(i), run: run)) } }
         return runs
     }

@@ -41,24 +41,50 @@ extension LabelStore {
     /// Called by `features import` and by `normlab extract` when a run is complete.
     public func registerRun(name: String, dataset: String, shape: FeatureShape, staging: String, relative: String,
                             position: String = "", metadata: RunMetadata) async throws -> Run {
-        let final = resolve(relative)
-        var metadata = metadata
-        metadata.normlabVersion = normlabVersion
-        let metaJSON = try metadata.json()
-        return try await pool.write { db in
-            let datasetID = try Self.datasetForRun(db, name: dataset, count: shape.count)
-            try db.execute(sql: """
-                INSERT INTO runs (dataset_id, name, position, image_count, channels, height, width, feature_path, metadata, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [datasetID, name, position, shape.count, shape.channels, shape.height, shape.width, relative, metaJSON, timestamp()])
-            // Last step inside the transaction: if the rename fails, the insert rolls back.
-            try? FileManager.default.removeItem(atPath: final) // an orphan of an earlier crash
-            try FileManager.default.moveItem(atPath: staging, toPath: final)
-            // The new name must be durable before the commit is: a run row whose folder a power
-            // cut took back would point at nothing.
-            syncDirectory(parentFolder(of: final))
-            return try Self.run(db, named: name)
+        try await registerRuns([RunRegistration(name: name, dataset: dataset, shape: shape, staging: staging, relative: relative,
+                                                position: position, metadata: metadata)])[0]
+    }
+
+    /// Moves several finished feature folders into place and records their runs in one transaction
+    /// (the positions of one extraction): either every run is registered or none is, and a failed
+    /// move puts the folders already moved back into their staging places.
+    public func registerRuns(_ runs: [RunRegistration]) async throws -> [Run] {
+        let rows = try runs.map { r in
+            var metadata = r.metadata
+            metadata.normlabVersion = normlabVersion
+            return (r, try metadata.json(), resolve(r.relative))
         }
+        return try await pool.write { db in
+            for (r, metaJSON, _) in rows {
+                let datasetID = try Self.datasetForRun(db, name: r.dataset, count: r.shape.count)
+                try db.execute(sql: """
+                    INSERT INTO runs (dataset_id, name, position, image_count, channels, height, width, feature_path, metadata, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [datasetID, r.name, r.position, r.shape.count, r.shape.channels, r.shape.height, r.shape.width,
+                                     r.relative, metaJSON, timestamp()])
+            }
+            // Last step inside the transaction: if a rename fails, the inserts roll back.
+            try Self.publish(rows.map { (staging: $0.0.staging, final: $0.2) })
+            return try runs.map { try Self.run(db, named: $0.name) }
+        }
+    }
+
+    /// Renames every staging folder to its final name, or none: a failure moves the ones already
+    /// renamed back. The new names must be durable before the commit is: a run row whose folder a
+    /// power cut took back would point at nothing.
+    static func publish(_ moves: [(staging: String, final: String)]) throws {
+        var done: [(staging: String, final: String)] = []
+        do {
+            for m in moves {
+                try? FileManager.default.removeItem(atPath: m.final) // an orphan of an earlier crash
+                try FileManager.default.moveItem(atPath: m.staging, toPath: m.final)
+                done.append(m)
+            }
+        } catch {
+            for m in done.reversed() { try? FileManager.default.moveItem(atPath: m.final, toPath: m.staging) }
+            throw error
+        }
+        for folder in Set(moves.map { parentFolder(of: $0.final) }) { syncDirectory(folder) }
     }
 
     /// The id of dataset `name`, creating it with `count` imageless entries if missing.
@@ -91,3 +117,19 @@ extension LabelStore {
 
 /// The version recorded in run metadata.
 public let normlabVersion = "0.1.0"
+
+/// One finished feature folder to register as a run (`LabelStore.registerRuns`).
+public struct RunRegistration: Sendable {
+    public var name: String
+    public var dataset: String
+    public var shape: FeatureShape
+    /// The finished folder and its name relative to the database's folder once registered.
+    public var staging: String
+    public var relative: String
+    public var position: String
+    public var metadata: RunMetadata
+
+    public init(name: String, dataset: String, shape: FeatureShape, staging: String, relative: String, position: String = "", metadata: RunMetadata) {
+        (self.name, self.dataset, self.shape, self.staging, self.relative, self.position, self.metadata) = (name, dataset, shape, staging, relative, position, metadata)
+    }
+}

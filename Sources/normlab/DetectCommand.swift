@@ -28,6 +28,11 @@ struct DetectCommand: ParsableCommand {
             numbered in the order given: -o curve.csv → curve-1.csv, curve-2.csv (likewise --json,
             --detections, --per-image). The CSV columns are exactly threshold,tp,fp,fn,precision,recall,f1.
 
+            Sharded (several processes or nodes; normlab slurm detect does all three): --shards N --prepare
+            resolves labels, prototypes and images from the database into <output>.shards/plan.json; then the
+            same command with --shard I/N for each shard (reads only the plan and the feature files), then
+            with --merge (writes the same files one process writes).
+
             Thesis figure: normlab prototype --run imagenet --train-fraction 1.0      (prints its id, e.g. 1)
                            normlab detect --run nyu --prototype 1 --thresholds 0.70:0.98:15 -o curve.csv
             """)
@@ -54,14 +59,14 @@ struct DetectCommand: ParsableCommand {
     @OptionGroup(title: "Sharding (several processes or cluster nodes; see normlab slurm detect)") var sharding: DetectShardOptions
 
     func run() throws {
-        if sharding.merge { return try mergeShards() }
-        let store = try database.open()
-        let r = try store.run(named: runName)
         let thr = try Detection.parseThresholds(thresholds)
         if let at { _ = try Detection.parseThresholds("\(at)") }
-        let e = try resolve(store, r)
-        if let shard = try sharding.shardToRun() { return try detectShard(shard, e, thresholds: thr) }
-        let from = e.images.lowerBound
+        // Shards and the merge read the plan, never the database.
+        if sharding.merge { return try mergeShards() }
+        if !sharding.prepare, let shard = try sharding.shardToRun() { return try detectShard(shard) }
+        let e = try evaluatedRun()
+        if sharding.prepare, let shards = sharding.shards { return try prepareShards(e, shards: shards) }
+        let r = e.run, from = e.images.lowerBound
         note("run '\(runName)': evaluating images \(from)..<\(r.imageCount) (\(r.imageCount - from) images): \(e.why)")
         let progress = r.imageCount - from >= 1000 ? SharedProgress(total: r.imageCount - from, label: "detect") : nil
         let maps = try e.score(progress: progress?.callback)
@@ -72,14 +77,14 @@ struct DetectCommand: ParsableCommand {
     }
 
     /// One prototype's counts, and the detections and per-image counts when asked for.
-    func result(_ map: SimilarityMap, labels: RunLabels, thresholds thr: [Float]) -> DetectResult {
-        DetectResult(rows: Detection.sweep(map, labels: labels, thresholds: thr, unit: unit),
+    func result(_ map: SimilarityMap, labels: RunLabels, thresholds thr: [Float]) -> DetectionResult {
+        DetectionResult(rows: Detection.sweep(map, labels: labels, thresholds: thr, unit: unit),
                      detections: at.map { Detection.detections(map, threshold: $0, unit: unit) },
                      perImage: perImage == nil ? nil : Detection.detectionsPerImage(map, thresholds: thr, unit: unit))
     }
 
     /// Writes every output file of every prototype (the same for one process and a merge of shards).
-    func emit(_ results: [DetectResult], labels: [String], from: Int, imageCount: Int, thresholds thr: [Float]) throws {
+    func emit(_ results: [DetectionResult], labels: [String], from: Int, imageCount: Int, thresholds thr: [Float]) throws {
         for (i, (label, res)) in zip(labels, results).enumerated() {
             func file(_ path: String) -> String { numbered(path, i, of: labels.count) }
             try write(res.rows, csv: file(output), json: json.map { file($0) })
@@ -100,7 +105,9 @@ struct DetectCommand: ParsableCommand {
 
     /// The prototypes, labels and evaluated images: --from-index, or the test split of a prototype made
     /// from this run, or every image.
-    func resolve(_ store: LabelStore, _ r: Run) throws -> EvaluatedRun {
+    func evaluatedRun() throws -> EvaluatedRun {
+        let store = try database.open()
+        let r = try store.run(named: runName)
         do {
             return try EvaluatedRun.resolve(run: r, features: try store.features(of: r), catalog: store, prototypes: .arguments(prototype),
                                             images: fromIndex.map { EvaluatedRun.Images.from($0) } ?? .testSplit(strict: true))

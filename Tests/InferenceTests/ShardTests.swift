@@ -79,6 +79,20 @@ import Extraction
             let r = try Self.extract(db, args, ["--shard", "\(i)/2"])
             try #require(r.status == 0, "\(r.stderr)")
         }
+        // The later position inconsistent (shard 1's conv_in slice replaced by shard 0's): the first
+        // position joins fine, yet neither run is registered and no joined copy is left behind.
+        let shards = dir + "/s.features/r.shards"
+        let slice = shards + "/shard-0001/r_conv_in", aside = slice + ".aside"
+        try FileManager.default.moveItem(atPath: slice, toPath: aside)
+        try FileManager.default.copyItem(atPath: shards + "/shard-0000/r_conv_in", toPath: slice)
+        let bad = try runNormlab(["extract", "--merge", "--db", db, "--run", "r"])
+        #expect(bad.status != 0 && bad.stderr.contains("shard-0001/r_conv_in holds 4 images, its manifest says 2"), "\(bad.stderr)")
+        #expect((try? LabelStore(path: db).run(named: "r_up_blocks1")) == nil && (try? LabelStore(path: db).run(named: "r_conv_in")) == nil)
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir + "/s.features").filter { $0 != "r.shards" }
+        #expect(left.isEmpty, "left behind: \(left)")
+        try FileManager.default.removeItem(atPath: slice)
+        try FileManager.default.moveItem(atPath: aside, toPath: slice)
+
         let merged = try runNormlab(["extract", "--merge", "--db", db, "--run", "r"])
         try #require(merged.status == 0, "\(merged.stderr)")
         for run in ["r_up_blocks1", "r_conv_in"] {

@@ -31,8 +31,15 @@ struct SlurmClusterTests {
         }
         let one = try w.normlab(detect("one"))
         try #require(one.status == 0, "\(one.stderr)")
-        let sharded = try w.normlab(["slurm"] + detect("sharded") + ["--shards", "3", "--wait"])
+        // The jobs start 2 s after submission; by then the database is moved away: only `slurm detect`
+        // itself (the prepare step) reads it, the shards and the merge read the plan.
+        let sharded = try w.normlab(["slurm"] + detect("sharded") + ["--shards", "3", "--sbatch-arg=--begin=now+2"])
         try #require(sharded.status == 0, "\(sharded.stderr)")
+        let moved = try w.moveDatabaseAway()
+        let merge = try w.waitForMerge(w.dir + "/sharded.csv.shards")
+        try moved.restore()
+        try #require(merge.contains("completed"), "\(merge)\n\(w.logs(w.dir + "/sharded.csv.shards"))")
+        #expect(FileManager.default.fileExists(atPath: w.dir + "/sharded.csv.shards/plan.json"))
         for (a, b) in [("one.csv", "sharded.csv"), ("one.json", "sharded.json"), ("one-img.csv", "sharded-img.csv"), ("one-det.npy", "sharded-det.npy")] {
             let x = FileManager.default.contents(atPath: w.dir + "/" + a), y = FileManager.default.contents(atPath: w.dir + "/" + b)
             #expect(x != nil && x == y, "\(b) differs from \(a)")
@@ -153,6 +160,41 @@ enum SlurmCluster {
                 #expect(a != nil && a == b, "\(file): the merged run differs from one process")
             }
             #expect(try LabelStore(path: db).run(named: "r").imageCount == 8)
+        }
+
+        /// The database's files, moved into `away/` until `restore()`.
+        struct MovedDatabase {
+            let dir: String, files: [String]
+            func restore() throws {
+                for f in files { try FileManager.default.moveItem(atPath: dir + "/away/" + f, toPath: dir + "/" + f) }
+            }
+        }
+
+        func moveDatabaseAway() throws -> MovedDatabase {
+            let fm = FileManager.default
+            try fm.createDirectory(atPath: dir + "/away", withIntermediateDirectories: true)
+            let files = try fm.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("c.sqlite") }
+            for f in files { try fm.moveItem(atPath: dir + "/" + f, toPath: dir + "/away/" + f) }
+            return MovedDatabase(dir: dir, files: files)
+        }
+
+        /// Polls `slurm status` of a shard folder until its merge job ended; returns the merge's line.
+        func waitForMerge(_ folder: String, seconds: Double = 90) throws -> String {
+            let deadline = Date().addingTimeInterval(seconds)
+            var line = ""
+            while Date() < deadline {
+                let status = try normlab(["slurm", "status", folder]).stdout
+                line = status.split(separator: "\n").first { $0.hasPrefix("  merge") }.map(String.init) ?? status
+                if !line.contains("pending") && !line.contains("running") && line.contains("(exit") { return line }
+                usleep(250_000)
+            }
+            return "timed out: " + line
+        }
+
+        /// Every log of a shard folder, for a failure message.
+        func logs(_ folder: String) -> String {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder + "/logs")) ?? []
+            return names.sorted().map { n in n + ":\n" + ((try? String(contentsOfFile: folder + "/logs/" + n, encoding: .utf8)) ?? "") }.joined(separator: "\n")
         }
 
         func remove() { try? FileManager.default.removeItem(atPath: dir) }
