@@ -20,6 +20,9 @@ static void sgemm(int ta, int tb, int m, int n, int k, const float *a, int lda, 
     dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
 }
 #else
+#if defined(USE_BLIS)
+#include <blis.h>
+#endif
 #include <cblas.h>
 #if defined(USE_BLIS)
 static const char *library = "BLIS";

@@ -10,10 +10,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 blis=/usr/lib/x86_64-linux-gnu/blis-pthread
-cc -O2 -o "$out/openblas" "$here/gemm_libraries.c" -lopenblas -lpthread -lm
-cc -O2 -DUSE_BLIS -o "$out/blis" "$here/gemm_libraries.c" -I/usr/include/x86_64-linux-gnu/blis-pthread \
+cc -O2 -Werror=implicit-function-declaration -o "$out/openblas" "$here/gemm_libraries.c" -lopenblas -lpthread -lm
+cc -O2 -Werror=implicit-function-declaration -DUSE_BLIS -o "$out/blis" "$here/gemm_libraries.c" -I/usr/include/x86_64-linux-gnu/blis-pthread \
    -L"$blis" -Wl,-rpath,"$blis" -lblis -lpthread -lm
-cc -O2 -DUSE_DNNL -fopenmp -o "$out/onednn" "$here/gemm_libraries.c" -ldnnl -lpthread -lm
+cc -O2 -Werror=implicit-function-declaration -DUSE_DNNL -fopenmp -o "$out/onednn" "$here/gemm_libraries.c" -ldnnl -lpthread -lm
 for r in $(seq "$rounds"); do
   for lib in openblas blis onednn; do
     echo "round $r: $lib" >&2
