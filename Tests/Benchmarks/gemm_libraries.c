@@ -70,7 +70,7 @@ static void *run_part(void *arg) {
     int rows = s->m >= s->n, len = rows ? s->m : s->n;
     int lo = (int)((long)len * j->part / j->parts / 16 * 16), hi = j->part + 1 == j->parts ? len : (int)((long)len * (j->part + 1) / j->parts / 16 * 16);
 #if defined(USE_DNNL)
-    omp_set_num_threads(1);
+    if (j->parts > 1) omp_set_num_threads(1);  // OpenMP's thread count is per calling thread
 #endif
     int ldb = s->tb ? s->k : s->n;
     if (rows)
