@@ -31,17 +31,3 @@ public struct Tensor: Sendable {
     public var height: Int { shape[2] }
     public var width: Int { shape[3] }
 }
-
-extension Tensor {
-    /// Item `i` of the batch (the first axis), as a batch of one.
-    public func item(_ i: Int) -> Tensor {
-        let n = count / batch
-        return Tensor(shape: [1] + shape.dropFirst(), data: Array(data[(i * n)..<((i + 1) * n)]))
-    }
-
-    /// Batches of one (or more) with equal item shapes, stacked along the first axis.
-    public init(stacking items: [Tensor]) {
-        precondition(!items.isEmpty && items.allSatisfy { $0.shape.dropFirst() == items[0].shape.dropFirst() }, "stacking: shapes differ")
-        self.init(shape: [items.map(\.batch).reduce(0, +)] + items[0].shape.dropFirst(), data: Array(items.map(\.data).joined()))
-    }
-}

@@ -14,11 +14,6 @@ public struct StableDiffusionPipeline: Sendable {
         public var timestep = 50
         public var pixelRange = PixelRange.zeroOne
         public var latent = LatentChoice.sample
-        /// Runs a batch's images through the VAE and the U-Net one at a time (with the batch's noise, so
-        /// the representations stay those of the batch). A batch as one tensor was no faster per image
-        /// and needs every image's activations at once (BENCHMARKS.md, "extract throughput");
-        /// `NORMLAB_IMAGE_BY_IMAGE=0` computes the batch as one tensor, for A/B runs.
-        public var imageByImage = ProcessInfo.processInfo.environment["NORMLAB_IMAGE_BY_IMAGE"] != "0"
         public init() {}
     }
 
@@ -76,8 +71,7 @@ public struct StableDiffusionPipeline: Sendable {
     public func represent(_ images: [Image8], positions: [UNetPosition], prompt embedding: Tensor, options: Options,
                           each: (UNetPosition, Tensor) throws -> Void) throws {
         let x = try pixelTensor(images, range: options.pixelRange)
-        let moments = options.imageByImage && images.count > 1
-            ? Tensor(stacking: try (0..<x.batch).map { try vae.moments(x.item($0)) }) : try vae.moments(x)
+        let moments = try vae.moments(x)
         let (b, h, w) = (images.count, moments.height, moments.width)
         let c = vae.config.latentChannels
         var generator = TorchGenerator(seed: options.seed)
@@ -96,27 +90,9 @@ public struct StableDiffusionPipeline: Sendable {
             let divisor = try schedule.eulerInputScale(timestep: options.timestep)
             noisy = noisy.map { $0 / divisor }
         }
-        let input = Tensor(shape: latents.shape, data: noisy)
-        if options.imageByImage && b > 1 {
-            return try unetImageByImage(input, timestep: options.timestep, context: embedding, positions: positions, each)
-        }
-        let context = Tensor(stacking: Array(repeating: embedding, count: b))
-        try unet.forEachOutput(input, timestep: options.timestep, context: context, positions: positions, each)
-    }
-
-    /// The U-Net on each item of `latents` in turn with the prompt `embedding` (1, 77, D); every
-    /// position's outputs are handed on stacked, (B, C, H, W), once the last image is done.
-    func unetImageByImage(_ latents: Tensor, timestep: Int, context embedding: Tensor, positions: [UNetPosition],
-                          _ each: (UNetPosition, Tensor) throws -> Void) throws {
-        var outputs: [UNetPosition: [Tensor]] = [:]
-        var order: [UNetPosition] = []
-        for i in 0..<latents.batch {
-            try unet.forEachOutput(latents.item(i), timestep: timestep, context: embedding, positions: positions) { p, t in
-                if i == 0 { order.append(p) }
-                outputs[p, default: []].append(t)
-            }
-        }
-        for p in order { try each(p, Tensor(stacking: outputs.removeValue(forKey: p)!)) }
+        let context = Tensor(shape: [b] + embedding.shape.dropFirst(), data: Array((0..<b).map { _ in embedding.data }.joined()))
+        try unet.forEachOutput(Tensor(shape: latents.shape, data: noisy), timestep: options.timestep, context: context,
+                               positions: positions, each)
     }
 
     /// uint8 RGB (B, H, W, 3) → float32 (B, 3, H, W) as x/255 (or 2·x/255 − 1).
