@@ -46,4 +46,19 @@ public final class MappedFile: @unchecked Sendable {
 
     /// The file's bytes; valid while this object lives.
     public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    /// Drops the pages holding `range` from this process's resident set once a caller has copied what
+    /// it needs from them. The mapping is private and never written, so the bytes stay valid: a later
+    /// read faults them in again from the page cache or the file. Loading a model that copies each
+    /// tensor into its own array then holds one tensor's file pages at a time, not the whole file
+    /// beside the copies. Pages shared with a neighbouring range are dropped too (rounded outwards),
+    /// which costs at most a re-read.
+    public func release(_ range: Range<Int>) {
+        guard let base, !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let lower = max(0, range.lowerBound) / page * page
+        let upper = min(count, (range.upperBound + page - 1) / page * page)
+        guard upper > lower else { return }
+        _ = madvise(base + lower, upper - lower, Int32(MADV_DONTNEED))
+    }
 }

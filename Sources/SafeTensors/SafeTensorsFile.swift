@@ -146,6 +146,8 @@ public final class SafeTensorsFile: Sendable {
     public func floats(_ name: String, shape expected: [Int]? = nil) throws -> [Float] {
         let t = try expected.map { try info(name, shape: $0) } ?? info(name)
         let src = file.bytes.baseAddress! + t.begin
+        // The copy is what callers keep: the file's pages leave the resident set as soon as it is made.
+        defer { file.release(t.begin..<t.end) }
         return try [Float](unsafeUninitializedCapacity: t.count) { out, initialized in
             try Self.convert(src, t, into: out.baseAddress!, file: path)
             initialized = t.count

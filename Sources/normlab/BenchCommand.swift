@@ -35,9 +35,10 @@ struct UNetBench: ParsableCommand {
 
     func run() throws {
         let (unet, buildSeconds) = try options.load { () throws -> UNet in
-            if let model { return try UNet(modelDirectory: model) }
+            if let model { return try UNet(modelDirectory: model, upTo: positions) }
             guard let config else { throw ValidationError("give --config or --model") }
-            return try UNet(config: UNetConfig(contentsOf: config), weights: RandomWeights(seed: 0))
+            let c = try UNetConfig(contentsOf: config)
+            return try UNet(config: c, weights: RandomWeights(seed: 0), upTo: c.positions(list: positions))
         }
         let cfg = unet.config
         let wanted = try parsePositions(positions, model: unet)
@@ -71,15 +72,16 @@ func peakRSSMiB() -> Double {
     return 0
 }
 
-/// `normlab bench pipeline`: VAE encoder + U-Net to the extraction position for one image, random weights.
+/// `normlab bench pipeline`: VAE encoder + U-Net to the extraction position for one image (or a batch), random weights.
 struct PipelineBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline",
-        abstract: "Time one image through the VAE encoder and the U-Net (seeded random weights, no download).",
+        abstract: "Time one image (or --batch images as one tensor) through the VAE encoder and the U-Net (seeded random weights, no download).",
         discussion: """
             The arithmetic of `normlab extract` per image: VAE encoder + quant_conv at full resolution, then
             the U-Net to --positions (the text embedding is computed once per run and is left out). With
-            --json the last line is one JSON object (median_s, min_s, gflop, peak_rss_mib, vae_s, unet_s).
+            --json the last line is one JSON object (median_s, min_s, gflop, peak_rss_mib, vae_s, unet_s, images_per_s).
+            --batch N runs N images as one tensor, as extract runs a batch; compare images/s with --batch 1.
             Example: swift run -c release normlab bench pipeline --unet-config Tests/InferenceTests/Fixtures/layers/sd15_unet_config.json \\
                        --vae-config ../shared/configs/sd_vae/config.json --image-size 512
             """)
@@ -87,6 +89,7 @@ struct PipelineBench: ParsableCommand {
     @Option(help: "A diffusers U-Net config.json.") var unetConfig: String
     @Option(help: "A diffusers AutoencoderKL config.json.") var vaeConfig: String
     @Option(help: "Image side in pixels.") var imageSize = 512
+    @Option(help: "Images per pass (extract's batch computed as one tensor); times are per pass.") var batch = 1
     @Option(help: "Comma-separated U-Net positions to run to.") var positions = "up_blocks[1]"
     @Option(help: "Timed repetitions.") var reps = 3
     @Option(help: "OpenBLAS threads.") var threads = 2
@@ -96,14 +99,15 @@ struct PipelineBench: ParsableCommand {
     func run() throws {
         configureBLASThreads(threads)
         keepFreedMemoryForReuse()
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         let ucfg = try UNetConfig(contentsOf: unetConfig)
-        let unet = try UNet(config: ucfg, weights: RandomWeights(seed: 0))
+        let unet = try UNet(config: ucfg, weights: RandomWeights(seed: 0), upTo: ucfg.positions(list: positions))
         let vae = try VAEEncoder(config: .init(contentsOf: vaeConfig), weights: RandomWeights(seed: 2))
         let wanted = try parsePositions(positions, model: unet)
         let random = RandomWeights(seed: 1)
         let n = imageSize
-        let image = Tensor(shape: [1, 3, n, n], data: try random.floats("image", shape: [1, 3, n, n]).map { 0.5 + 0.5 * $0 })
-        let context = Tensor(shape: [1, 77, ucfg.crossAttentionDim], data: try random.floats("context", shape: [1, 77, ucfg.crossAttentionDim]))
+        let image = Tensor(shape: [batch, 3, n, n], data: try random.floats("image", shape: [batch, 3, n, n]).map { 0.5 + 0.5 * $0 })
+        let context = Tensor(shape: [batch, 77, ucfg.crossAttentionDim], data: try random.floats("context", shape: [batch, 77, ucfg.crossAttentionDim]))
         func once() throws -> (total: Double, vae: Double, unet: Double) {
             let t0 = Date()
             let moments = try vae.moments(image)
@@ -114,7 +118,7 @@ struct PipelineBench: ParsableCommand {
             return (t2.timeIntervalSince(t0), t1.timeIntervalSince(t0), t2.timeIntervalSince(t1))
         }
         let log = { (s: String) in FileHandle.standardError.write(Data((s + "\n").utf8)) }
-        log("normlab bench pipeline: \(imageSize)² image, VAE encoder + U-Net to \(positions), BLAS core \(blasCoreName()), \(threads) threads")
+        log("normlab bench pipeline: \(batch) × \(imageSize)² image, VAE encoder + U-Net to \(positions), BLAS core \(blasCoreName()), \(threads) threads")
         _ = try once()
         Profile.reset(timing: false)
         var runs: [(total: Double, vae: Double, unet: Double)] = []
@@ -126,8 +130,8 @@ struct PipelineBench: ParsableCommand {
         let sorted = runs.sorted { $0.total < $1.total }
         let median = sorted[sorted.count / 2]
         let rss = peakRSSMiB()
-        log(String(format: "median %.3f s (VAE %.3f s, U-Net %.3f s), min %.3f s, %.1f GFLOP, %.1f GFLOP/s, peak RSS %.0f MiB",
-                   median.total, median.vae, median.unet, sorted[0].total, flop / 1e9, flop / 1e9 / median.total, rss))
+        log(String(format: "median %.3f s (VAE %.3f s, U-Net %.3f s), min %.3f s, %.2f images/s, %.1f GFLOP, %.1f GFLOP/s, peak RSS %.0f MiB",
+                   median.total, median.vae, median.unet, sorted[0].total, Double(batch) / median.total, flop / 1e9, flop / 1e9 / median.total, rss))
         if profile {
             Profile.reset(timing: true)
             let r = try once()
@@ -139,7 +143,8 @@ struct PipelineBench: ParsableCommand {
         }
         if json {
             let obj: [String: Any] = ["median_s": median.total, "min_s": sorted[0].total, "vae_s": median.vae, "unet_s": median.unet,
-                                      "gflop": flop / 1e9, "peak_rss_mib": rss, "times_s": runs.map(\.total), "image_size": imageSize]
+                                      "gflop": flop / 1e9, "peak_rss_mib": rss, "times_s": runs.map(\.total), "image_size": imageSize,
+                                      "batch": batch, "images_per_s": Double(batch) / median.total]
             print(String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self))
         }
     }

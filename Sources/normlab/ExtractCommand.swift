@@ -80,7 +80,7 @@ extension ExtractCommand {
     /// The pipeline, the wanted positions and the settings recorded with the runs (hashes the weights).
     func loadPipeline(model: String, options: StableDiffusionPipeline.Options) throws
         -> (StableDiffusionPipeline, [UNetPosition], ExtractionSettings) {
-        let pipeline = try StableDiffusionPipeline(modelDirectory: model, roundWeightsToFP16: !reference.exactWeights)
+        let pipeline = try StableDiffusionPipeline(modelDirectory: model, roundWeightsToFP16: !reference.exactWeights, unetUpTo: positions)
         let wanted = try parsePositions(positions, model: pipeline.unet)
         let hashing = Date()
         let settings = try ExtractionSettings(model: model, pipeline: pipeline, options: options, prompt: reference.prompt,

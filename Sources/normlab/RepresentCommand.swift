@@ -86,7 +86,7 @@ struct RepresentCommand: ParsableCommand {
     func run() throws {
         keepFreedMemoryForReuse()
         let options = try reference.options()
-        let pipeline = try StableDiffusionPipeline(modelDirectory: model, roundWeightsToFP16: !reference.exactWeights)
+        let pipeline = try StableDiffusionPipeline(modelDirectory: model, roundWeightsToFP16: !reference.exactWeights, unetUpTo: positions)
         let wanted = try parsePositions(positions, model: pipeline.unet)
         let img = try preparation.preparation.load(image)
         let outputs = try pipeline.represent([img], positions: wanted, prompt: try pipeline.promptEmbedding(reference.prompt), options: options)

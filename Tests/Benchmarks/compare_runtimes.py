@@ -98,14 +98,19 @@ def table(model, runs, profile, gflop):
     return "\n".join(lines)
 
 
-def main():
-    ap = argparse.ArgumentParser()
+def add_common_args(ap):
+    """The interpreter, binary, configs and work folder every comparison script takes."""
     ap.add_argument("--python", default=os.path.join("..", "refenv", "bin", "python"))
     ap.add_argument("--normlab", default=os.path.join(".build", "release", "normlab"))
     ap.add_argument("--unet-config", required=True, help="diffusers U-Net config folder")
     ap.add_argument("--vae-config", required=True, help="diffusers AutoencoderKL config folder")
     ap.add_argument("--work", default=os.path.expanduser("~/.cache/normlab-runtimes"),
                     help="where the saved models, exports and inputs live (about 8 GB)")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    add_common_args(ap)
     ap.add_argument("--models", default="unet,vae")
     ap.add_argument("--runtimes", default=",".join(RUNTIMES))
     ap.add_argument("--rounds", type=int, default=3)

@@ -12,6 +12,11 @@
   time --out DIR --model unet|vae --backend torch|ort|ov [--reps 3] [--threads 2]
       One warm-up and --reps timed runs in this process; prints one JSON line (median_s, min_s,
       peak_rss_mib, agreement with PyTorch's saved output).
+  pipeline --out DIR --backend torch|ort|ov [--batch 1] [--reps 3]
+      What `normlab extract` computes per image: VAE encoder + quant_conv on the 512² image, the latent
+      (mean · 0.18215), then the U-Net to up_blocks[1]; --batch images per pass (the ONNX and IR exports
+      have a fixed batch of 1, so only PyTorch runs larger batches). One warm-up pass and --reps timed
+      passes; prints one JSON line (median_s per pass, images_per_s, peak_rss_mib).
 """
 import argparse
 import json
@@ -213,6 +218,32 @@ def time_one(a):
                       "error_vs_fp64": rel_diff(y, np.load(os.path.join(a.out, f"{a.model}_fp64.npy")))}))
 
 
+def pipeline(a):
+    """VAE encoder, latent, U-Net to up_blocks[1] for --batch images per pass (batch 1: the images in turn)."""
+    if a.backend != "torch" and a.batch != 1:
+        raise SystemExit(f"{a.backend}: the exports have a fixed batch of 1; use --batch 1 (or --backend torch)")
+    torch.set_num_threads(THREADS)
+    vae, _ = session(a.out, "vae", a.backend)
+    unet, version = session(a.out, "unet", a.backend)
+    image = np.repeat(np.load(os.path.join(a.out, "image.npy")), a.batch, axis=0)
+    context = np.repeat(np.load(os.path.join(a.out, "context.npy")), a.batch, axis=0)
+    timestep = np.array([50], dtype=np.int64)
+
+    def one_pass():
+        moments = vae([image])
+        latent = np.ascontiguousarray(moments[:, :4] * np.float32(0.18215), dtype=np.float32)
+        return unet([latent, timestep, context])
+    one_pass()
+    times = []
+    for _ in range(a.reps):
+        t0 = time.perf_counter()
+        one_pass()
+        times.append(time.perf_counter() - t0)
+    median = statistics.median(times)
+    print(json.dumps({"median_s": median, "min_s": min(times), "times_s": sorted(times), "batch": a.batch,
+                      "images_per_s": a.batch / median, "peak_rss_mib": peak_rss_mib(), "version": version, "threads": THREADS}))
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -229,8 +260,13 @@ def main():
     t.add_argument("--model", choices=["unet", "vae"], required=True)
     t.add_argument("--backend", choices=["torch", "ort", "ov"], required=True)
     t.add_argument("--reps", type=int, default=3)
+    q = sub.add_parser("pipeline")
+    q.add_argument("--out", required=True)
+    q.add_argument("--backend", choices=["torch", "ort", "ov"], required=True)
+    q.add_argument("--batch", type=int, default=1)
+    q.add_argument("--reps", type=int, default=3)
     a = ap.parse_args()
-    prepare(a) if a.cmd == "prepare" else time_one(a)
+    {"prepare": prepare, "time": time_one, "pipeline": pipeline}[a.cmd](a)
 
 
 if __name__ == "__main__":

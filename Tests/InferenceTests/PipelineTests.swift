@@ -62,6 +62,21 @@ import NPYFormat
         }
     }
 
+    /// A pipeline loaded only up to the positions it is asked for gives the whole pipeline's values.
+    @Test func loadedUpToThePositionsGivesTheSameRepresentations() throws {
+        let dir = try Self.pipelineFolder("sd15_tiny")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let whole = try StableDiffusionPipeline(modelDirectory: dir)
+        let part = try StableDiffusionPipeline(modelDirectory: dir, unetUpTo: Self.positions.joined(separator: ","))
+        #expect(part.unet.modules.count < whole.unet.modules.count)
+        let positions = try Self.positions.map { try UNetPosition($0, config: whole.unet.config) }
+        let images = try ["img0.png", "img1.png"].map(Self.image)
+        let embedding = try whole.promptEmbedding("a photo of a cat!")
+        let got = try part.represent(images, positions: positions, prompt: embedding, options: .init())
+        let want = try whole.represent(images, positions: positions, prompt: embedding, options: .init())
+        for p in positions { #expect(got[p]?.data == want[p]?.data, "\(p)") }
+    }
+
     @Test func imageSidesMustBeMultiplesOfEight() throws {
         let dir = try Self.pipelineFolder("sd15_tiny")
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -43,6 +43,27 @@ import SafeTensors
         let out = try unet(latent, timestep: 50, context: context, positions: [p])
         #expect(Array(out.keys) == [p])
     }
+
+    /// Loaded up to a position, the U-Net holds only the layers before it, gives the same output there as
+    /// the whole U-Net, and refuses a later position with an error naming where it stops.
+    @Test func loadsOnlyTheLayersItRuns() throws {
+        let dir = try Fixture.unet("sd15_tiny")
+        let whole = try UNet(modelDirectory: dir)
+        let part = try UNet(modelDirectory: dir, upTo: "down_blocks[1], mid_block.resnets[0]")
+        let latent = try Fixture.tensor(npy: "\(dir)/latent.npy")
+        let context = try Fixture.tensor(npy: "\(dir)/context.npy")
+        let mid = try UNetPosition("mid_block.resnets[0]", config: whole.config)
+        let up = try UNetPosition("up_blocks[0]", config: whole.config)
+        #expect(part.modules.count == whole.layout.steps.firstIndex { $0.position == mid }! + 1)
+        #expect(part.modules.count < whole.modules.count)
+        let want = try #require(try whole(latent, timestep: 50, context: context, positions: [mid])[mid])
+        let got = try #require(try part(latent, timestep: 50, context: context, positions: [mid])[mid])
+        #expect(got.data == want.data)
+        #expect {
+            try part(latent, timestep: 50, context: context, positions: [mid, up])
+        } throws: { "\($0)".contains("loaded only up to mid_block.resnets[0]") && "\($0)".contains("up_blocks[0]") }
+        #expect(throws: PositionError.self) { try UNet(modelDirectory: dir, upTo: "up_blocks[9]") }
+    }
 }
 
 struct Compare {

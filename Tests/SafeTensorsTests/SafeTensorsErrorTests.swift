@@ -35,6 +35,30 @@ import InputLimits
         #expect(f.metadata == ["format": "pt"])
     }
 
+    /// A converted tensor's file pages leave the resident set (loading holds one tensor's pages at a
+    /// time, not the whole file beside the copies), and the released bytes still read back the same.
+    @Test func convertedTensorsReleaseTheirFilePages() throws {
+        let n = 8 << 20  // 32 MiB of F32
+        let values = (0..<n).map { Float($0 % 1000) - 500 }
+        let data = values.withUnsafeBytes { [UInt8]($0) }
+        let path = try Self.file(header: #"{"w":{"dtype":"F32","shape":[\#(n)],"data_offsets":[0,\#(4 * n)]}}"#, data: data)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let f = try SafeTensorsFile(path: path)
+        let before = try Self.residentFileMiB()
+        let first = try f.floats("w")
+        let grown = try Self.residentFileMiB() - before
+        #expect(grown < 16, "file-backed RSS grew by \(grown) MiB for a 32 MiB tensor")
+        #expect(first == values)
+        #expect(try f.floats("w") == values)
+    }
+
+    /// This process's resident file-backed pages (RssFile), in MiB.
+    static func residentFileMiB() throws -> Double {
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("RssFile:") })
+        return Double(line.split(separator: " ")[1])! / 1024
+    }
+
     @Test func truncatedBeforeHeaderLength() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("st-\(UUID()).safetensors").path
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: path))

@@ -30,14 +30,15 @@ public struct StableDiffusionPipeline: Sendable {
 
     /// Loads `unet/`, `vae/`, `text_encoder/`, `tokenizer/` and `scheduler/` of a diffusers pipeline
     /// folder. `roundWeightsToFP16` reproduces sdhelper, which loads every weight as float16.
-    public init(modelDirectory dir: String, roundWeightsToFP16: Bool = true) throws {
+    /// `unetUpTo` (comma-separated position names) loads only the U-Net layers a pass to them runs.
+    public init(modelDirectory dir: String, roundWeightsToFP16: Bool = true, unetUpTo positions: String? = nil) throws {
         func source(_ file: SafeTensorsFile) -> any WeightSource {
             roundWeightsToFP16 ? FP16RoundedWeights(base: file) : file
         }
         func source(_ path: String) throws -> any WeightSource { source(try SafeTensorsFile(path: path)) }
         let u = try UNetFiles(modelDirectory: dir)
         let (unetConfig, unetWeights) = try UNetConfig.load(u)
-        unet = try UNet(config: unetConfig, weights: source(unetWeights))
+        unet = try UNet(config: unetConfig, weights: source(unetWeights), upTo: positions.map { try unetConfig.positions(list: $0) })
         let v = try ModelFiles(directory: dir, subfolder: "vae", weightNames: UNetFiles.weightNames)
         vae = try VAEEncoder(config: .init(contentsOf: v.config), weights: source(v.weights))
         let t = try ModelFiles(directory: dir, subfolder: "text_encoder", weightNames: ["model.safetensors", "model.fp16.safetensors"])

@@ -22,8 +22,13 @@ public protocol RepresentationModel<Position>: Sendable {
 extension RepresentationModel {
     /// A comma-separated list of position names, in the given order.
     public func positions(list: String) throws -> [Position] {
-        try list.split(separator: ",").map { try position(named: $0.trimmingCharacters(in: .whitespaces)) }
+        try positionNames(list).map { try position(named: $0) }
     }
+}
+
+/// The names in a comma-separated list of positions, trimmed, in the given order.
+func positionNames(_ list: String) -> [String] {
+    list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
 }
 
 extension UNet: RepresentationModel {

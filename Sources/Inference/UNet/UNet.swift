@@ -8,16 +8,21 @@ public struct UNet: Sendable {
     public let layout: UNetLayout
     let timeLinear1: Linear
     let timeLinear2: Linear
-    /// The weights of `layout.steps[k]`.
+    /// The weights of `layout.steps[k]`, for the first `modules.count` steps (all, unless loaded `upTo`).
     let modules: [UNetModule]
 
-    public init(config c: UNetConfig, weights: any WeightSource) throws {
+    /// Builds the layers in execution order. With `upTo`, only the layers a pass to those positions runs
+    /// are loaded (extraction stops at `up_blocks[1]`, so SD-1.5's last two up blocks and `conv_out`
+    /// would be weights that are never read); asking such a U-Net for a later position is an error.
+    public init(config c: UNetConfig, weights: any WeightSource, upTo positions: [UNetPosition]? = nil) throws {
         config = c
-        layout = UNetLayout(c)
+        let layout = UNetLayout(c)
+        self.layout = layout
         let w = WeightLoader(source: weights)
         timeLinear1 = try w.linear("time_embedding.linear_1", in: c.timeEmbeddingInputDim, out: c.timeEmbeddingDim)
         timeLinear2 = try w.linear("time_embedding.linear_2", in: c.timeEmbeddingDim, out: c.timeEmbeddingDim)
-        modules = try layout.steps.map { try UNetModule($0, config: c, weights: w) }
+        let count = try positions.map { max(1, try layout.stepsNeeded(for: $0)) } ?? layout.steps.count
+        modules = try layout.steps.prefix(count).map { try UNetModule($0, config: c, weights: w) }
     }
 
     /// Runs the U-Net on `latent` [B, in_channels, h, w] at integer `timestep` with text `context`
@@ -33,6 +38,10 @@ public struct UNet: Sendable {
     public func forEachOutput(_ latent: Tensor, timestep: Int, context: Tensor, positions: [UNetPosition],
                               _ each: (UNetPosition, Tensor) throws -> Void) throws {
         try validate(latent: latent, context: context)
+        if try layout.stepsNeeded(for: positions) > modules.count {
+            let last = layout.steps[modules.count - 1].hooks.last!
+            throw PositionError(message: "this U-Net was loaded only up to \(last) (the positions asked for at load); load it with \(positions.map(\.description).joined(separator: ", ")) to run to them")
+        }
         var remaining = Set(positions)
         if remaining.isEmpty { return }
         var failure: (any Error)?

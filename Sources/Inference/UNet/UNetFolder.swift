@@ -46,9 +46,10 @@ public struct UNetFiles: Sendable {
 
 extension UNet {
     /// Loads a U-Net from a diffusers folder. The config's counts are checked against the weight file
-    /// first, then every weight's shape as it is loaded.
-    public init(modelDirectory dir: String) throws {
+    /// first, then every weight's shape as it is loaded. `upTo` (comma-separated position names) loads
+    /// only the layers a pass to those positions runs.
+    public init(modelDirectory dir: String, upTo names: String? = nil) throws {
         let (config, weights) = try UNetConfig.load(UNetFiles(modelDirectory: dir))
-        try self.init(config: config, weights: weights)
+        try self.init(config: config, weights: weights, upTo: names.map { try config.positions(list: $0) })
     }
 }

@@ -23,6 +23,16 @@ public struct UNetLayout: Sendable {
     /// Every position, layers and blocks, in execution order (the order PyTorch hooks fire).
     public var allPositions: [UNetPosition] { steps.flatMap(\.hooks) }
 
+    /// How many steps, from the first, a pass that stops after the last of `positions` runs.
+    public func stepsNeeded(for positions: [UNetPosition]) throws -> Int {
+        try positions.map { p in
+            guard let k = steps.firstIndex(where: { $0.hooks.contains(p) }) else {
+                throw PositionError(message: "position '\(p)' does not exist in this U-Net")
+            }
+            return k + 1
+        }.max() ?? 0
+    }
+
     /// Every layer output in execution order: conv_in, per down block its resnets and attentions
     /// interleaved then its downsampler, the mid block's resnet/attention/resnet, per up block the same
     /// then its upsampler, conv_out.

@@ -96,6 +96,11 @@ extension UNetConfig {
     /// Every position a U-Net of this config has, layers and blocks, in execution order.
     public var allPositions: [UNetPosition] { layout.allPositions }
 
+    /// A comma-separated list of position names of this config, in the given order.
+    public func positions(list: String) throws -> [UNetPosition] {
+        try positionNames(list).map { try UNetPosition($0, config: self) }
+    }
+
     /// Every layer output in execution order (no block-level positions).
     public var layerPositions: [UNetPosition] { layout.layerPositions }
 
