@@ -24,10 +24,26 @@ import Testing
 
     @Test(arguments: [(70, 77, 2, 40), (300, 300, 3, 40), (13, 45, 2, 8), (40, 33, 1, 200)])
     func matchesDirectEvaluation(t: Int, s: Int, heads: Int, d: Int) throws {
+        try Self.check(t: t, s: s, heads: heads, d: d, fused: true, keyGrowth: 0)
+    }
+
+    /// The fused kernel and the unfused path over odd sizes: query counts off the 6-row tile and the
+    /// query block, key counts off the 16-key panel and longer than one key block (400 keys at d 40,
+    /// 256 at 64, 192 at 80, 96 at 160), so the online softmax rescales; keys grow along the sequence
+    /// so later blocks raise the running maximum.
+    @Test(arguments: [(37, 53, 1, 40), (131, 421, 2, 40), (100, 77, 3, 64), (7, 300, 1, 64), (61, 203, 2, 80), (200, 77, 1, 80),
+                      (13, 250, 1, 160), (98, 97, 3, 160)], [true, false])
+    func fusedAndUnfusedMatchDirectEvaluation(shape: (Int, Int, Int, Int), fused: Bool) throws {
+        let (t, s, heads, d) = shape
+        try Self.check(t: t, s: s, heads: heads, d: d, fused: fused, keyGrowth: 3)
+    }
+
+    /// Runs attention on seeded inputs (key j scaled by 1 + keyGrowth·j/s) and compares with `naive`.
+    static func check(t: Int, s: Int, heads: Int, d: Int, fused: Bool, keyGrowth: Float) throws {
         let ld = heads * d + 3  // a row stride that is not the heads' width, as in fused projections
         let random = RandomWeights(seed: 21)
         let q = try random.floats("q", shape: [t * ld]).map { 3 * $0 }
-        let k = try random.floats("k", shape: [s * ld]).map { 3 * $0 }
+        let k = try random.floats("k", shape: [s * ld]).enumerated().map { i, x in 3 * x * (1 + keyGrowth * Float(i / ld) / Float(s)) }
         let v = try random.floats("v", shape: [s * ld])
         var got = [Float](repeating: .nan, count: t * heads * d)
         q.withUnsafeBufferPointer { qb in
@@ -35,12 +51,12 @@ import Testing
                 v.withUnsafeBufferPointer { vb in
                     got.withUnsafeMutableBufferPointer { o in
                         multiHeadAttention(q: qb.baseAddress!, ldq: ld, k: kb.baseAddress!, ldk: ld, v: vb.baseAddress!, ldv: ld,
-                                           queries: t, keys: s, heads: heads, headDim: d, out: o.baseAddress!)
+                                           queries: t, keys: s, heads: heads, headDim: d, fused: fused, out: o.baseAddress!)
                     }
                 }
             }
         }
-        let c = Compare(got, Self.naive(q: q, k: k, v: v, ld: ld, t: t, s: s, heads: heads, d: d))
-        #expect(c.maxAbsDiff <= 1e-5 * c.maxAbsRef, "t \(t) s \(s) d \(d): \(c.maxAbsDiff) of \(c.maxAbsRef)")
+        let c = Compare(got, naive(q: q, k: k, v: v, ld: ld, t: t, s: s, heads: heads, d: d))
+        #expect(c.maxAbsDiff <= 1e-5 * c.maxAbsRef, "t \(t) s \(s) heads \(heads) d \(d) fused \(fused): \(c.maxAbsDiff) of \(c.maxAbsRef)")
     }
 }
