@@ -6,16 +6,31 @@ import Testing
 /// kernel (40, 8) and on BLAS (200), key counts that are not multiples of the 16-key panels, query
 /// counts that are not multiples of the 6-row tile, strided Q/K/V as the fused projections lay them out.
 @Suite struct AttentionTests {
+    /// softmax(Q Kᵀ / √d) V per head in Double (plain loops over buffers: the tests run in debug builds).
     static func naive(q: [Float], k: [Float], v: [Float], ld: Int, t: Int, s: Int, heads: Int, d: Int) -> [Float] {
         var out = [Float](repeating: 0, count: t * heads * d)
         let scale = 1 / Double(d).squareRoot()
-        for h in 0..<heads {
-            for i in 0..<t {
-                let logits = (0..<s).map { j in (0..<d).reduce(0.0) { $0 + Double(q[i * ld + h * d + $1]) * Double(k[j * ld + h * d + $1]) } * scale }
-                let m = logits.max()!
-                let e = logits.map { exp($0 - m) }, sum = e.reduce(0, +)
-                for c in 0..<d {
-                    out[i * heads * d + h * d + c] = Float((0..<s).reduce(0.0) { $0 + e[$1] / sum * Double(v[$1 * ld + h * d + c]) })
+        var e = [Double](repeating: 0, count: s), acc = [Double](repeating: 0, count: d)
+        q.withUnsafeBufferPointer { q in
+            k.withUnsafeBufferPointer { k in
+                v.withUnsafeBufferPointer { v in
+                    for h in 0..<heads {
+                        for i in 0..<t {
+                            for j in 0..<s {
+                                var dot = 0.0
+                                for c in 0..<d { dot += Double(q[i * ld + h * d + c]) * Double(k[j * ld + h * d + c]) }
+                                e[j] = dot * scale
+                            }
+                            let m = e.max()!
+                            var sum = 0.0
+                            for j in 0..<s { e[j] = exp(e[j] - m); sum += e[j] }
+                            for c in 0..<d { acc[c] = 0 }
+                            for j in 0..<s {
+                                for c in 0..<d { acc[c] += e[j] * Double(v[j * ld + h * d + c]) }
+                            }
+                            for c in 0..<d { out[i * heads * d + h * d + c] = Float(acc[c] / sum) }
+                        }
+                    }
                 }
             }
         }
