@@ -3,10 +3,10 @@
 // K is packed once per call into 16-key panels (d x 16 floats each, contiguous) and a 6-query x 16-key
 // register tile accumulates the whole inner dimension before one store.
 #include "ckernels.h"
+#include "attention_tile.h"
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__clang__)
-#include <immintrin.h>
 
 // q: rows x d (row stride ldq); panels: ceil(s/16) panels of d x 16; out: rows x s (row stride ldo).
 __attribute__((target("avx2,fma")))
@@ -18,19 +18,8 @@ static void scores_avx2(const float *q, long ldq, const float *panels, long s, l
         for (int i = 0; i < 6; i++) qr[i] = q + (i0 + i < rows ? i0 + i : rows - 1) * ldq;  // clamp: rows past the end repeat the last
         for (long j0 = 0; j0 < s; j0 += 16) {
             const float *kp = panels + (j0 / 16) * d * 16;
-            __m256 a00 = _mm256_setzero_ps(), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
-            __m256 a30 = a00, a31 = a00, a40 = a00, a41 = a00, a50 = a00, a51 = a00;
-            for (long p = 0; p < d; p++) {
-                const __m256 k0 = _mm256_loadu_ps(kp + p * 16), k1 = _mm256_loadu_ps(kp + p * 16 + 8);
-                __m256 b;
-                b = _mm256_broadcast_ss(qr[0] + p); a00 = _mm256_fmadd_ps(b, k0, a00); a01 = _mm256_fmadd_ps(b, k1, a01);
-                b = _mm256_broadcast_ss(qr[1] + p); a10 = _mm256_fmadd_ps(b, k0, a10); a11 = _mm256_fmadd_ps(b, k1, a11);
-                b = _mm256_broadcast_ss(qr[2] + p); a20 = _mm256_fmadd_ps(b, k0, a20); a21 = _mm256_fmadd_ps(b, k1, a21);
-                b = _mm256_broadcast_ss(qr[3] + p); a30 = _mm256_fmadd_ps(b, k0, a30); a31 = _mm256_fmadd_ps(b, k1, a31);
-                b = _mm256_broadcast_ss(qr[4] + p); a40 = _mm256_fmadd_ps(b, k0, a40); a41 = _mm256_fmadd_ps(b, k1, a41);
-                b = _mm256_broadcast_ss(qr[5] + p); a50 = _mm256_fmadd_ps(b, k0, a50); a51 = _mm256_fmadd_ps(b, k1, a51);
-            }
-            __m256 acc[12] = {a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51};
+            __m256 acc[12];
+            score_tile(qr, kp, d, acc);
             const long n = s - j0 < 16 ? s - j0 : 16;
             for (int i = 0; i < 6 && i0 + i < rows; i++) {
                 float *dst = out + (i0 + i) * ldo + j0;

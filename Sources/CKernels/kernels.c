@@ -1,6 +1,7 @@
 // Vectorisable element-wise kernels. Each is compiled for AVX-512, AVX2 and baseline x86-64
 // (target_clones), so one binary runs fast on every machine of the project's kind.
 #include "ckernels.h"
+#include "nl_exp.h"
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -13,27 +14,6 @@
 #else
 #define MULTIVERSION
 #endif
-
-// exp(x) for x <= 0 to about 2 ulp: 2^n * p(r) with r = x - n ln2 in [-ln2/2, ln2/2] (Cephes
-// polynomial). Branch-free so that loops over it vectorise.
-static inline float exp_neg(float x) {
-    x = x < -87.3f ? -87.3f : x;
-    float n = __builtin_roundf(x * 1.44269504088896341f);
-    float r = x - n * 0.693359375f;
-    r = r + n * 2.12194440e-4f;
-    float r2 = r * r;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r2 + r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
-}
 
 MULTIVERSION
 void nl_softmax_rows(float *x, long rows, long cols) {

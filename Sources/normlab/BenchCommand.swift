@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (run them with `swift run -c release normlab bench …`).",
-        subcommands: [UNetBench.self, VAEBench.self, SGEMMBench.self, ConvBench.self, PipelineBench.self, LabelingBench.self, SoakBench.self, DetectBench.self, ProbeBench.self])
+        subcommands: [UNetBench.self, VAEBench.self, SGEMMBench.self, ConvBench.self, AttentionBench.self, PipelineBench.self, LabelingBench.self, SoakBench.self, DetectBench.self, ProbeBench.self])
 }
 
 /// `normlab bench unet`: a full-size U-Net (seeded random weights, or a diffusers folder), timed.

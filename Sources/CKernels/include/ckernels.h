@@ -49,6 +49,18 @@ void nl_attention_pack_keys(const float *k, long ldk, long s, long d, float *pan
 int nl_attention_scores(const float *q, long ldq, const float *panels, long s, long d, long rows, float scale,
                         float *out, long ldo);
 
+/// Most query rows per nl_attention_fused call (its running maxima and sums live on the stack).
+#define NL_ATTENTION_FUSED_MAX_ROWS 1024
+
+/// Fused attention of one head: out (rows x d, row stride ldo) = softmax(scale · Q Kᵀ) V for Q (rows x d,
+/// stride ldq), K packed by nl_attention_pack_keys and V (s x d, stride ldv), key blocks of `key_block`
+/// keys (a multiple of 16, at most 512) with an online softmax. AVX2 + FMA; returns 0 (and does nothing)
+/// without them, when d is not a multiple of 8, or rows is outside [1, NL_ATTENTION_FUSED_MAX_ROWS].
+int nl_attention_fused(const float *q, long ldq, const float *panels, const float *v, long ldv, long s, long d,
+                       long rows, float scale, long key_block, float *out, long ldo);
+/// 1 when this CPU runs nl_attention_fused (AVX2 + FMA).
+int nl_attention_fused_available(void);
+
 /// GFLOP/s of one thread running `iterations` rounds of 12 independent 8-lane FMA chains (AVX2 + FMA;
 /// 0 without them): the per-core fp32 ceiling that GEMM kernels are measured against.
 double nl_fma_gflops(long iterations);

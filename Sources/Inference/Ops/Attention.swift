@@ -8,9 +8,14 @@ import Foundation
 /// Query rows are processed in blocks so the score matrix stays in cache-sized pieces.
 func multiHeadAttention(
     q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int, v: UnsafePointer<Float>, ldv: Int,
-    queries t: Int, keys s: Int, heads: Int, headDim d: Int, causal: Bool = false, out: UnsafeMutablePointer<Float>
+    queries t: Int, keys s: Int, heads: Int, headDim d: Int, causal: Bool = false, fused: Bool = fusedAttentionEnabled,
+    out: UnsafeMutablePointer<Float>
 ) {
     Profile.time(.attention) {
+        if fused, !causal, d % 8 == 0, d <= packedKeysMaxDim {
+            fusedAttention(q: q, ldq: ldq, k: k, ldk: ldk, v: v, ldv: ldv, queries: t, keys: s, heads: heads, headDim: d, out: out)
+            return
+        }
         attentionCore(q: q, ldq: ldq, k: k, ldk: ldk, v: v, ldv: ldv, queries: t, keys: s, heads: heads, headDim: d,
                       causal: causal, out: out)
     }
@@ -66,6 +71,52 @@ private func attentionCore(
         }
     }
 }
+
+/// The fused kernel (C, `nl_attention_fused`): per (head, query block) task, scores, an online softmax
+/// and P·V in one pass over cache-sized key blocks, split over two workers like `attentionCore`.
+/// K is packed once per head and worker; V is read in place (its rows are contiguous per head).
+private func fusedAttention(
+    q: UnsafePointer<Float>, ldq: Int, k: UnsafePointer<Float>, ldk: Int, v: UnsafePointer<Float>, ldv: Int,
+    queries t: Int, keys s: Int, heads: Int, headDim d: Int, out: UnsafeMutablePointer<Float>
+) {
+    let scale = 1 / Float(d).squareRoot()
+    let block = min(t, fusedQueryBlock, Int(NL_ATTENTION_FUSED_MAX_ROWS))
+    let keyBlock = fusedKeyBlock(headDim: d)
+    let blocksPerHead = (t + block - 1) / block
+    let tasks = heads * blocksPerHead
+    let workers = tasks >= 2 && t * s >= 1 << 14 ? 2 : 1
+    let ptrs = UnsafeSendable((q, k, v, out))
+    DispatchQueue.concurrentPerform(iterations: workers) { w in
+        let (q, k, v, out) = ptrs.pointer
+        var panels = [Float](repeating: 0, count: nl_attention_panel_floats(s, d))
+        var packedHead = -1
+        for task in stride(from: w, to: tasks, by: workers) {
+            let h = task / blocksPerHead, row0 = (task % blocksPerHead) * block
+            if packedHead != h {
+                nl_attention_pack_keys(k + h * d, ldk, s, d, &panels)
+                packedHead = h
+            }
+            let done = nl_attention_fused(q + row0 * ldq + h * d, ldq, panels, v + h * d, ldv, s, d, min(block, t - row0),
+                                          scale, keyBlock, out + row0 * heads * d + h * d, heads * d)
+            precondition(done == 1, "fused attention kernel unavailable for head dim \(d)")
+        }
+    }
+    Profile.countGEMM(m: t * heads, n: s, k: d)
+    Profile.countGEMM(m: t * heads, n: d, k: s)
+}
+
+/// Keys per block of the fused kernel: K and V blocks of about 64 KB each stay in L2 while every
+/// 6-query tile of the query block passes over them.
+private func fusedKeyBlock(headDim d: Int) -> Int {
+    if let env = ProcessInfo.processInfo.environment["NORMLAB_ATTENTION_KEY_BLOCK"], let kb = Int(env) { return kb }
+    return max(16, min(512, (16384 / d) / 16 * 16))
+}
+
+private let fusedQueryBlock = ProcessInfo.processInfo.environment["NORMLAB_ATTENTION_QUERY_BLOCK"].flatMap { Int($0) } ?? 96
+
+/// `NORMLAB_FUSED_ATTENTION=0` switches the fused kernel off (back to `attentionCore`), for A/B measurements.
+let fusedAttentionEnabled = ProcessInfo.processInfo.environment["NORMLAB_FUSED_ATTENTION"] != "0"
+    && nl_attention_fused_available() == 1
 
 /// Head dimensions up to this use the packed-key score kernel (C): SD-1.5's 40, 80 and 160 would
 /// otherwise be short-K GEMMs where OpenBLAS runs at about half its rate; the VAE's 512 stays with BLAS.
