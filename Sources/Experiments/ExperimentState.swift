@@ -17,9 +17,16 @@ struct ExperimentState: Codable {
     var accuracies: [[[Float]]?]
     /// Wall-clock seconds per pass and for the probe, summed over resumed attempts.
     var seconds: [String: Double] = [:]
+    /// The probe's layer groups (`ProbePlan`): group 0 from the full pass, each further one from its own
+    /// pass. Fixed by the first attempt, so a resumed run finds its temporary files where it left them.
+    var probeGroups: [[Int]]
+    /// Whether the full pass also writes the float16 feature stores (`--keep-features`), fixed likewise.
+    var keepsFeatures: Bool
 
-    init(settings: ExperimentSettings, layers: Int, labels: Int, pointLabels: Int, fullHeights: [Int]) {
+    init(settings: ExperimentSettings, layers: Int, labels: Int, pointLabels: Int, fullHeights: [Int],
+         probeGroups: [[Int]], keepsFeatures: Bool) {
         self.settings = settings
+        (self.probeGroups, self.keepsFeatures) = (probeGroups, keepsFeatures)
         anomalyNorms = Array(repeating: Array(repeating: 0, count: labels), count: layers)
         pointNorms = Array(repeating: Array(repeating: 0, count: pointLabels), count: layers)
         croppedImageGroups = fullHeights.map { GroupSums(fullHeight: $0) }
