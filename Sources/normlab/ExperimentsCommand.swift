@@ -22,25 +22,25 @@ struct ExperimentsRun: AsyncParsableCommand {
             Example (the paper's Fig. 2 for SD-1.5 on 500 images prepared like the paper):
               normlab dataset add --db lab.sqlite --center-crop-resize 512 imagenet500 ~/imagenet_subset
               normlab experiments run --db lab.sqlite --dataset imagenet500 --model ~/sd15 \\
-                  --labels high_norm_anomalies_sd15.npy -o results/sd15
+                  --labels high_norm_anomalies_sd15.npy -o results/sd15 --max-temp-gb 20
 
-            The images run at their registered size through the same pipeline as `extract` (same noise,
-            batches and reseeding); one U-Net pass per batch serves every layer, and each layer's output is
-            reduced as it is produced (no feature store is kept). Token groups need one more pass per token
-            size, on the images cropped by one token on every side.
+            The images run at their registered size through the same pipeline as `extract` (same noise, \
+            batches and reseeding); one U-Net pass per batch serves every layer, and each layer's output is \
+            reduced as it is produced. Token groups need one more pass per token size, on the images cropped \
+            by one token on every side.
 
-            The positional probe needs all images of a layer at once: layer outputs wait as temporary
-            float32 files in OUTDIR/.progress/features (about 120 MB per SD-1.5 image at 512² over 45
-            layers), each deleted as soon as its layer is trained. --max-temp-gb bounds them: consecutive
-            layers are grouped to fit, and every group after the first costs one more (partial) pass over
-            the images: CPU traded for disk. --keep-features keeps every layer as a float16 feature store
-            (OUTDIR/features/<layer>/, the layout of `normlab extract`).
+            The positional probe needs all images of a layer at once: layer outputs wait as temporary float32 \
+            files in OUTDIR/.progress/features (about 120 MB per SD-1.5 image at 512² over 45 layers), each \
+            deleted as soon as its layer is trained. --max-temp-gb bounds them: consecutive layers are grouped \
+            to fit, and every group after the first costs one more (partial) pass over the images, CPU traded \
+            for disk. The run prints its plan. --keep-features also keeps every layer as a float16 feature \
+            store (OUTDIR/features/<layer>/, the layout of `normlab extract`).
 
-            Writes to OUTDIR: positions.txt, anomaly_norms.npy (+ _mean, _std; anomaly_norms_points*.npy for
-            --point-labels), group_similarities.npy (the reference's counting), group_means.npy (plain
-            means), accuracies_cls.npy, figure.svg, summary.txt and experiment.json.
+            Writes to OUTDIR: positions.txt, anomaly_norms.npy (+ _mean, _std; anomaly_norms_points*.npy for \
+            --point-labels), group_similarities.npy (the reference's counting), group_means.npy (plain means), \
+            accuracies_cls.npy, figure.svg, summary.txt and experiment.json.
 
-            Resumable: the state is saved after every batch and every trained probe layer; run the same
+            Resumable: the state is saved after every batch and every trained probe layer; run the same \
             command again after a kill or Ctrl-C and it continues where it stopped.
             """)
 
