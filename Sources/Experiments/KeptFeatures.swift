@@ -3,6 +3,20 @@ import FeatureStore
 import Foundation
 import Inference
 
+/// How a run stores what it produces. Neither choice changes a number; both are fixed by a run's first
+/// attempt (a resumed run keeps them).
+public struct ExperimentStorage: Sendable {
+    /// Keep the full pass's layer outputs as float16 feature stores (`--keep-features`), recorded with
+    /// these extraction settings.
+    public var keptFeatures: ExtractionSettings?
+    /// The most bytes of the probe's temporary float32 layer files on disk at a time (`ProbePlan`).
+    public var maxTemporaryBytes: Int
+
+    public init(keptFeatures: ExtractionSettings? = nil, maxTemporaryBytes: Int = .max) {
+        (self.keptFeatures, self.maxTemporaryBytes) = (keptFeatures, maxTemporaryBytes)
+    }
+}
+
 /// `--keep-features`: the full pass's layer outputs kept as float16 feature stores in the layout of an
 /// `extract` run (`OUTDIR/features/<layer>/features.npy`, `norms.npy`, `extract-settings.json`), written by
 /// the same `FeatureWriter`, so they open with `FeatureReader` and hold the bytes `extract` writes for the

@@ -27,6 +27,17 @@ import NPYFormat
         try runNormlab(["experiments", "run", "--db", w.db, "--dataset", "photos", "--model", w.model, "--batch-size", "2"] + extra)
     }
 
+    /// `experiments run` in the background, pausing 1.5 s after every saved unit of work, to be killed mid-way.
+    static func startSlowly(_ w: (dir: String, db: String, model: String), _ extra: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: normlabExecutable)
+        p.arguments = ["experiments", "run", "--db", w.db, "--dataset", "photos", "--model", w.model, "--batch-size", "2",
+                       "--throttle-ms", "1500"] + extra
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
     static func array(_ path: String) throws -> (shape: [Int], values: [Float]) { try NPY.readFloats(path: path) }
 
     @Test func matchesTheReferenceExperiments() throws {
@@ -67,12 +78,7 @@ import NPYFormat
         defer { try? FileManager.default.removeItem(atPath: w.dir); try? FileManager.default.removeItem(atPath: w.model) }
         let args = ["--labels", try Self.golden() + "/labels.npy", "--experiments", "anomalies,token-groups",
                     "--positions", "conv_in,down_blocks[2].downsamplers[0],up_blocks[1].upsamplers[0]"]
-        let p = Process()
-        p.executableURL = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("normlab")
-        p.arguments = ["experiments", "run", "--db", w.db, "--dataset", "photos", "--model", w.model, "--batch-size", "2",
-                       "-o", w.dir + "/a", "--throttle-ms", "1500"] + args
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try Self.startSlowly(w, args + ["-o", w.dir + "/a"])
         let state = w.dir + "/a/.progress/state.json"
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline && !FileManager.default.fileExists(atPath: state) { usleep(50_000) }

@@ -51,12 +51,7 @@ import NPYFormat
         let w = try ExperimentsCommandTests.workspace()
         defer { try? FileManager.default.removeItem(atPath: w.dir); try? FileManager.default.removeItem(atPath: w.model) }
         let args = Self.probe + ["--max-temp-gb", "0.000001"]
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: normlabExecutable)
-        p.arguments = ["experiments", "run", "--db", w.db, "--dataset", "photos", "--model", w.model, "--batch-size", "2",
-                       "-o", w.dir + "/a", "--throttle-ms", "1500"] + args
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try ExperimentsCommandTests.startSlowly(w, args + ["-o", w.dir + "/a"])
         let state = w.dir + "/a/.progress/state.json"
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline && Self.trainedLayers(state).isEmpty && p.isRunning { usleep(50_000) }
