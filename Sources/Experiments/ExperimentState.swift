@@ -40,7 +40,9 @@ struct ExperimentState: Codable {
     /// is refused: its folder belongs to another experiment.
     static func load(folder: String, settings: ExperimentSettings) throws -> ExperimentState? {
         guard let data = FileManager.default.contents(atPath: path(in: folder)) else { return nil }
-        let state = try decoder.decode(ExperimentState.self, from: data)
+        guard let state = try? decoder.decode(ExperimentState.self, from: data) else {
+            throw ExperimentError("\(path(in: folder)) cannot be read (damaged, or written by another normlab version); delete \(folder)/.progress to start the run over, or choose another -o")
+        }
         guard state.settings == settings else {
             throw ExperimentError("\(folder) holds an unfinished experiment run with other settings (\(state.settings.experiments.map(\.rawValue).joined(separator: ",")), \(state.settings.images) images, seed \(state.settings.seed), timestep \(state.settings.timestep)); choose another -o or delete that folder")
         }
