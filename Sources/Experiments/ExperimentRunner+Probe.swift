@@ -10,22 +10,40 @@ extension ExperimentRunner {
     }
 
     /// Experiment 3, layer by layer in order on one generator seeded once with 42 (the reference's
-    /// `torch.manual_seed(42)` before the first layer). The generator's state is not saved, so a resumed
-    /// run trains every layer again from the kept features (the same numbers).
-    func trainProbes(state: inout ExperimentState, progress: any ExperimentProgress, shouldStop: () -> Bool) throws -> Bool {
+    /// `torch.manual_seed(42)` before the first layer). Each group of `ProbePlan` after the first gets its
+    /// features from its own pass first. A trained layer's accuracies are saved at once and its file is
+    /// deleted; a resumed run replays the finished layers' random draws (`PositionProbe.skip`) instead of
+    /// training them again, so the next layer starts from the reference's stream.
+    func trainProbes(state: inout ExperimentState, embedding: Tensor, progress: any ExperimentProgress,
+                     shouldStop: () -> Bool) throws -> Bool {
         var generator = TorchGenerator(seed: 42)
-        let n = images.count
-        for (l, p) in layers.enumerated() {
-            if shouldStop() { return false }
-            let start = Date()
-            let s = geometry.shapes[p]!
-            let data = try probeFeatures(layer: l).read(images: n)
-            state.accuracies[l] = try data.withUnsafeBytes { raw in
-                try PositionProbe.run(features: raw.bindMemory(to: Float.self), images: n, channels: s[0], height: s[1], width: s[2],
-                                      trainImages: Int(0.8 * Double(n)), epochs: settings.epochs, batchSize: 512, generator: &generator)
+        let n = images.count, trainImages = Int(0.8 * Double(n))
+        for (g, group) in state.probeGroups.enumerated() {
+            if g > 0, group.contains(where: { state.accuracies[$0] == nil }) {
+                guard try run(probePass(g, group: group), embedding: embedding, state: &state, progress: progress,
+                              shouldStop: shouldStop) else { return false }
             }
-            state.seconds["probe", default: 0] += Date().timeIntervalSince(start)
-            progress.advanced(by: n)
+            for l in group {
+                let s = geometry.shapes[layers[l]]!
+                if state.accuracies[l] != nil {
+                    try PositionProbe.skip(channels: s[0], height: s[1], width: s[2], trainImages: trainImages,
+                                           epochs: settings.epochs, generator: &generator)
+                    try? FileManager.default.removeItem(atPath: try probeFeatures(layer: l).path)
+                    continue
+                }
+                if shouldStop() { return false }
+                let start = Date()
+                let file = try probeFeatures(layer: l)
+                let data = try file.read(images: n)
+                state.accuracies[l] = try data.withUnsafeBytes { raw in
+                    try PositionProbe.run(features: raw.bindMemory(to: Float.self), images: n, channels: s[0], height: s[1], width: s[2],
+                                          trainImages: trainImages, epochs: settings.epochs, batchSize: 512, generator: &generator)
+                }
+                state.seconds["probe", default: 0] += Date().timeIntervalSince(start)
+                try state.save(folder: folder)
+                try? FileManager.default.removeItem(atPath: file.path)
+                progress.advanced(by: n)
+            }
         }
         try? FileManager.default.removeItem(atPath: folder + "/.progress/features")
         return true

@@ -17,9 +17,16 @@ struct ExperimentState: Codable {
     var accuracies: [[[Float]]?]
     /// Wall-clock seconds per pass and for the probe, summed over resumed attempts.
     var seconds: [String: Double] = [:]
+    /// The probe's layer groups (`ProbePlan`): group 0 from the full pass, each further one from its own
+    /// pass. Fixed by the first attempt, so a resumed run finds its temporary files where it left them.
+    var probeGroups: [[Int]]
+    /// Whether the full pass also writes the float16 feature stores (`--keep-features`), fixed likewise.
+    var keepsFeatures: Bool
 
-    init(settings: ExperimentSettings, layers: Int, labels: Int, pointLabels: Int, fullHeights: [Int]) {
+    init(settings: ExperimentSettings, layers: Int, labels: Int, pointLabels: Int, fullHeights: [Int],
+         probeGroups: [[Int]], keepsFeatures: Bool) {
         self.settings = settings
+        (self.probeGroups, self.keepsFeatures) = (probeGroups, keepsFeatures)
         anomalyNorms = Array(repeating: Array(repeating: 0, count: labels), count: layers)
         pointNorms = Array(repeating: Array(repeating: 0, count: pointLabels), count: layers)
         croppedImageGroups = fullHeights.map { GroupSums(fullHeight: $0) }
@@ -33,7 +40,9 @@ struct ExperimentState: Codable {
     /// is refused: its folder belongs to another experiment.
     static func load(folder: String, settings: ExperimentSettings) throws -> ExperimentState? {
         guard let data = FileManager.default.contents(atPath: path(in: folder)) else { return nil }
-        let state = try decoder.decode(ExperimentState.self, from: data)
+        guard let state = try? decoder.decode(ExperimentState.self, from: data) else {
+            throw ExperimentError("\(path(in: folder)) cannot be read (damaged, or written by another normlab version); delete \(folder)/.progress to start the run over, or choose another -o")
+        }
         guard state.settings == settings else {
             throw ExperimentError("\(folder) holds an unfinished experiment run with other settings (\(state.settings.experiments.map(\.rawValue).joined(separator: ",")), \(state.settings.images) images, seed \(state.settings.seed), timestep \(state.settings.timestep)); choose another -o or delete that folder")
         }

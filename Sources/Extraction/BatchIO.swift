@@ -42,7 +42,12 @@ public struct PreparedImages: Sendable {
 
     /// The run name of position `p`: `base` for one position, `<base>_<position>` for several.
     public static func runName(base: String, position p: String, positions: Int) -> String {
-        positions == 1 ? base : base + "_" + p.replacingOccurrences(of: "[", with: "").replacingOccurrences(of: "]", with: "")
+        positions == 1 ? base : base + "_" + folderName(position: p)
+    }
+
+    /// A position as a file name without brackets: `up_blocks[1].upsamplers[0]` → `up_blocks1.upsamplers0`.
+    public static func folderName(position p: String) -> String {
+        p.replacingOccurrences(of: "[", with: "").replacingOccurrences(of: "]", with: "")
     }
 }
 
@@ -50,7 +55,7 @@ extension FeatureWriter {
     /// Writes a position's output [B, C, H, W] for the batch's images to slots `batch` shifted down by
     /// `firstSlot` (a shard's files start at its first image) through the checked float32 path
     /// (non-finite values are refused), then makes them durable.
-    func write(_ t: Tensor, images batch: Range<Int>, firstSlot: Int = 0) throws {
+    public func write(_ t: Tensor, images batch: Range<Int>, firstSlot: Int = 0) throws {
         let per = t.count / batch.count
         try t.data.withUnsafeBufferPointer { all in
             for (k, index) in batch.enumerated() {
@@ -62,7 +67,7 @@ extension FeatureWriter {
 
     /// A writer in `folder` for `shape`, resumed when an earlier attempt left one there whose
     /// `extract-settings.json` has exactly the bytes `settings` (then `resumed` is true), else new.
-    static func openResumable(folder: String, shape: FeatureShape, settings: Data) throws -> (writer: FeatureWriter, resumed: Bool) {
+    public static func openResumable(folder: String, shape: FeatureShape, settings: Data) throws -> (writer: FeatureWriter, resumed: Bool) {
         let settingsPath = folder + "/" + ExtractionSettings.fileName
         if let previous = FileManager.default.contents(atPath: settingsPath), previous == settings,
            let writer = try? FeatureWriter.resume(folder: folder, shape: shape) {

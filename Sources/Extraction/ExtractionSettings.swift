@@ -60,7 +60,7 @@ public struct ExtractionSettings: Sendable {
 
     /// `extract-settings.json` of a position's run folder: a stopped extraction resumes only into a
     /// folder whose file has exactly these bytes (sorted keys, every value a string).
-    func settingsFile(position: String) throws -> Data {
+    public func settingsFile(position: String) throws -> Data {
         let fields: [String: String] = [
             "model": model, "unet_weights": unetWeights, "weights_sha256": weightsSHA256,
             "timestep": "\(options.timestep)", "seed": "\(options.seed)", "prompt": prompt, "batch_size": "\(batchSize)",

@@ -37,7 +37,7 @@ extension ExtractCommand {
     /// Reads the dataset from the database and writes the plan every shard reads instead.
     func writeShardPlan(dataset: String, model: String, shards: Int) throws -> ShardFolder {
         let store = try database.open()
-        let base = runBase(dataset: dataset, options: try reference.options())
+        let base = runBase(dataset: dataset, options: try pipelineOptions())
         let config = try UNetConfig(contentsOf: unetConfigPath(model))
         let wanted = try positions.split(separator: ",").map { try UNetPosition(String($0).trimmingCharacters(in: .whitespaces), config: config).description }
         guard !wanted.isEmpty else { throw ValidationError("--positions is empty") }
@@ -56,7 +56,7 @@ extension ExtractCommand {
         let folder = ShardFolder(database: database.db, run: run)
         let plan = try folder.readPlan()
         if let dataset, dataset != plan.dataset { throw ValidationError("--dataset \(dataset), but run '\(run)' was prepared for '\(plan.dataset)'") }
-        let (pipeline, wanted, settings) = try loadPipeline(model: model, options: try reference.options())
+        let (pipeline, wanted, settings) = try loadPipeline(model: model, options: try pipelineOptions())
         let extractor = try ShardExtractor(folder: folder, shard: shard, pipeline: pipeline, positions: wanted, settings: settings)
         note("shard \(shard) of run '\(run)': images \(extractor.range.lowerBound)..<\(extractor.range.upperBound) → \(folder.shard(shard))")
         Interrupt.install()

@@ -32,17 +32,13 @@ struct ExtractCommand: AsyncParsableCommand {
     @Option(help: "The registered dataset (normlab dataset add).")
     var dataset: String?
 
-    @Option(help: "A diffusers pipeline folder (unet/, vae/, text_encoder/, tokenizer/, scheduler/).")
-    var model: String?
+    @OptionGroup var batched: BatchedPipelineOptions
 
     @Option(help: "Run name (default: <dataset>-t<timestep>-s<seed>).")
     var run: String?
 
     @Option(help: "Comma-separated positions.")
     var positions = "up_blocks[1]"
-
-    @Option(help: "Images per batch (sdhelper's default is 20).")
-    var batchSize = 20
 
     @OptionGroup var preparation: PreparationOptions
     @OptionGroup var reference: ReferenceOptions
@@ -53,7 +49,6 @@ struct ExtractCommand: AsyncParsableCommand {
     var throttleMs = 0
 
     func run() async throws {
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         if sharding.merge { return try await mergeShards() }
         guard let dataset, let model else { throw ValidationError("give --dataset and --model (or --merge --run R)") }
         if sharding.prepare { return try prepareShards(dataset: dataset, model: model) }
@@ -61,7 +56,7 @@ struct ExtractCommand: AsyncParsableCommand {
         if let shard = try shardToRun() { return try extractShard(shard, model: model) }
         let store = try database.open()
         let paths = try Extractor.imagePaths(store: store, dataset: dataset)
-        let options = try reference.options()
+        let options = try pipelineOptions()
         let (pipeline, wanted, settings) = try loadPipeline(model: model, options: options)
         let extractor = try Extractor(store: store, pipeline: pipeline, dataset: dataset, paths: paths, positions: wanted,
                                       runBase: runBase(dataset: dataset, options: options), settings: settings)
@@ -77,6 +72,12 @@ struct ExtractCommand: AsyncParsableCommand {
 }
 
 extension ExtractCommand {
+    var model: String? { batched.model }
+    var batchSize: Int { batched.batchSize }
+
+    /// The pipeline options: the shared noise options with the reference-mode ones.
+    func pipelineOptions() throws -> StableDiffusionPipeline.Options { try reference.options(noise: batched.noise) }
+
     /// The pipeline, the wanted positions and the settings recorded with the runs (hashes the weights).
     func loadPipeline(model: String, options: StableDiffusionPipeline.Options) throws
         -> (StableDiffusionPipeline, [UNetPosition], ExtractionSettings) {

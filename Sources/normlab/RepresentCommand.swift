@@ -17,12 +17,6 @@ struct PreparationOptions: ParsableArguments {
 
 /// Shared numerics options of `represent` and `extract`.
 struct ReferenceOptions: ParsableArguments {
-    @Option(help: "Timestep 0…999 at which noise is added and the U-Net runs.")
-    var timestep = 50
-
-    @Option(help: "Seed of torch.manual_seed, reset at every batch like sdhelper.")
-    var seed: UInt64 = 42
-
     @Option(help: "Text prompt for the cross-attention context.")
     var prompt = ""
 
@@ -35,11 +29,8 @@ struct ReferenceOptions: ParsableArguments {
     @Flag(help: "Use the weights as stored instead of rounding them to float16 like sdhelper.")
     var exactWeights = false
 
-    func options() throws -> StableDiffusionPipeline.Options {
-        var o = StableDiffusionPipeline.Options()
-        guard (0...999).contains(timestep) else { throw ValidationError("--timestep must be in 0…999, got \(timestep)") }
-        o.timestep = timestep
-        o.seed = seed
+    func options(noise: NoiseOptions) throws -> StableDiffusionPipeline.Options {
+        var o = try noise.options()
         guard let range = StableDiffusionPipeline.PixelRange(rawValue: pixelRange) else {
             throw ValidationError("--pixel-range must be 0,1 or -1,1, got \(pixelRange)")
         }
@@ -75,6 +66,7 @@ struct RepresentCommand: ParsableCommand {
     var image: String
 
     @OptionGroup var preparation: PreparationOptions
+    @OptionGroup var noise: NoiseOptions
     @OptionGroup var reference: ReferenceOptions
 
     @Option(help: "Comma-separated positions, e.g. up_blocks[1],mid_block.")
@@ -85,7 +77,7 @@ struct RepresentCommand: ParsableCommand {
 
     func run() throws {
         keepFreedMemoryForReuse()
-        let options = try reference.options()
+        let options = try reference.options(noise: noise)
         let pipeline = try StableDiffusionPipeline(modelDirectory: model, roundWeightsToFP16: !reference.exactWeights, unetUpTo: positions)
         let wanted = try parsePositions(positions, model: pipeline.unet)
         let img = try preparation.preparation.load(image)

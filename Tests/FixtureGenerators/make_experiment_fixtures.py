@@ -29,6 +29,13 @@ Writes Tests/InferenceTests/Fixtures/experiments/ (beside the pipeline it runs):
 anomaly_norms_std.npy, group_similarities.npy (L, 2, 3, 3) float32 (the reference's counting),
 group_means.npy (the same with plain means over distinct pairs, computed here with NumPy from sdhelper's
 similarity maps by brute force) and accuracies_cls.npy (L, 5, 4) float32.
+
+Point labels: the paper's code has no point-label path, so point_labels.npy (image, x, y) on the conv_in grid
+and anomaly_norms_points.npy (+ _mean, _std) are computed here with NumPy from sdhelper's representations, by
+the region formula of `run_anomaly_analysis` with the conv_in grid in place of up_blocks[1]'s.
+
+one_block_unet/: a U-Net with a single down and up block (so no up_blocks[1]), diffusers' default random
+initialisation, for the refusal test; the tests pair it with the tiny pipeline's other parts.
 """
 import importlib.util
 import json
@@ -41,6 +48,7 @@ import types
 import numpy as np
 import torch
 import torch.nn as nn
+from diffusers import UNet2DConditionModel
 from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -144,6 +152,43 @@ def plain_means(sd, images, block):
     return out
 
 
+def point_labels(reps):
+    """Point labels on the conv_in grid: each image's highest-norm conv_in token, grid corners and edges, and
+    a few random ones."""
+    rows = []
+    for i, r in enumerate(reps):
+        norms = r["conv_in"][0].float().norm(dim=0)
+        y, x = divmod(int(norms.argmax()), norms.shape[1])
+        rows.append((i, x, y))
+    n = reps[0]["conv_in"].shape[-1]
+    rows += [(0, 0, 0), (1, n - 1, n - 1), (2, n - 1, 7), (3, 11, n - 1), (4, 0, n // 2)]
+    rng = np.random.default_rng(41)
+    rows += [(int(rng.integers(0, len(reps))), int(rng.integers(0, n)), int(rng.integers(0, n))) for _ in range(7)]
+    return np.array(rows, dtype=np.int64)
+
+
+def point_norms(reps, blocks, rows):
+    """`run_anomaly_analysis`'s region formula with the conv_in grid as the reference grid, in NumPy."""
+    h_ref = reps[0]["conv_in"].shape[2]
+    out = np.zeros((len(blocks), len(rows)))
+    for j, (img, x, y) in enumerate(rows.tolist()):
+        for i, block in enumerate(blocks):
+            r = reps[img][block][0].to(torch.float32).numpy().astype(np.float64)
+            norms = np.sqrt((r * r).sum(axis=0))
+            s = norms.shape[0] / h_ref
+            ys, xs, offset = int(y * s), int(x * s), max(1, int(2 * s))
+            out[i, j] = norms[ys:ys + offset, xs:xs + offset].mean() / norms.mean()
+    return out
+
+
+def one_block_unet():
+    torch.manual_seed(7)
+    unet = UNet2DConditionModel(sample_size=8, block_out_channels=[8], norm_num_groups=4, layers_per_block=1,
+                                attention_head_dim=2, cross_attention_dim=8, down_block_types=["CrossAttnDownBlock2D"],
+                                up_block_types=["CrossAttnUpBlock2D"]).eval()
+    unet.save_pretrained(os.path.join(OUT, "one_block_unet"))
+
+
 def main():
     ref = load_reference(sys.argv[1])
     from sdhelper import SD
@@ -179,6 +224,14 @@ def main():
     representations = sd.img2repr(images, blocks, 50, seed=42)
     acc = ref.run_position_estimation("tiny", blocks, representations)
     np.save(os.path.join(OUT, "accuracies_cls.npy"), acc.numpy().astype(np.float32))
+
+    points = point_labels(representations)
+    np.save(os.path.join(OUT, "point_labels.npy"), points)
+    pn = point_norms(representations, blocks, points)
+    np.save(os.path.join(OUT, "anomaly_norms_points.npy"), pn)
+    np.save(os.path.join(OUT, "anomaly_norms_points_mean.npy"), pn.mean(axis=1))
+    np.save(os.path.join(OUT, "anomaly_norms_points_std.npy"), pn.std(axis=1))
+    one_block_unet()
     print("wrote", OUT, "labels", lab.shape, "sims", sims.shape, "acc", tuple(acc.shape))
 
 

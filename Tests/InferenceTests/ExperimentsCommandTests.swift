@@ -27,6 +27,17 @@ import NPYFormat
         try runNormlab(["experiments", "run", "--db", w.db, "--dataset", "photos", "--model", w.model, "--batch-size", "2"] + extra)
     }
 
+    /// `experiments run` in the background, pausing 1.5 s after every saved unit of work, to be killed mid-way.
+    static func startSlowly(_ w: (dir: String, db: String, model: String), _ extra: [String]) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: normlabExecutable)
+        p.arguments = ["experiments", "run", "--db", w.db, "--dataset", "photos", "--model", w.model, "--batch-size", "2",
+                       "--throttle-ms", "1500"] + extra
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
     static func array(_ path: String) throws -> (shape: [Int], values: [Float]) { try NPY.readFloats(path: path) }
 
     @Test func matchesTheReferenceExperiments() throws {
@@ -67,12 +78,7 @@ import NPYFormat
         defer { try? FileManager.default.removeItem(atPath: w.dir); try? FileManager.default.removeItem(atPath: w.model) }
         let args = ["--labels", try Self.golden() + "/labels.npy", "--experiments", "anomalies,token-groups",
                     "--positions", "conv_in,down_blocks[2].downsamplers[0],up_blocks[1].upsamplers[0]"]
-        let p = Process()
-        p.executableURL = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("normlab")
-        p.arguments = ["experiments", "run", "--db", w.db, "--dataset", "photos", "--model", w.model, "--batch-size", "2",
-                       "-o", w.dir + "/a", "--throttle-ms", "1500"] + args
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try Self.startSlowly(w, args + ["-o", w.dir + "/a"])
         let state = w.dir + "/a/.progress/state.json"
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline && !FileManager.default.fileExists(atPath: state) { usleep(50_000) }
@@ -105,5 +111,48 @@ import NPYFormat
         let r = try Self.run(w, ["--experiments", "token-groups", "--positions", "conv_in", "-o", w.dir + "/out"])
         #expect(r.status != 0)
         #expect(r.stderr.contains("different sizes") && r.stderr.contains("32×32 (2 images") && r.stderr.contains("40×24 (1 image,"), "\(r.stderr)")
+    }
+
+    /// Point labels on the conv_in grid against the region formula in NumPy on sdhelper's representations.
+    /// Mean and std over the labels: 1e-3 relative, like the patch labels. Single entries: 1e-3 relative for
+    /// regions at or above their map's mean norm (value ≥ 1); a region below it can be one weak token,
+    /// where two float32 U-Nets differ by more (the pipeline agrees with PyTorch to 1e-3 of a map's largest
+    /// value, not of each token; the worst entry here, 0.495 on a 8×8 map, is 0.4% off), so 1e-2 there.
+    @Test func pointLabelsMatchTheReferenceFormula() throws {
+        let w = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: w.dir); try? FileManager.default.removeItem(atPath: w.model) }
+        let g = try Self.golden(), out = w.dir + "/out"
+        let r = try Self.run(w, ["--labels", g + "/labels.npy", "--point-labels", g + "/point_labels.npy", "--experiments", "anomalies", "-o", out])
+        try #require(r.status == 0, "\(r.stderr)")
+        for name in ["anomaly_norms_points", "anomaly_norms_points_mean", "anomaly_norms_points_std"] {
+            let (got, want) = (try Self.array("\(out)/\(name).npy"), try Self.array("\(g)/\(name).npy"))
+            try #require(got.shape == want.shape, "\(name): \(got.shape) vs \(want.shape)")
+            for (k, (a, b)) in zip(got.values, want.values).enumerated() {
+                let bound: Float = name != "anomaly_norms_points" || b >= 1 ? 1e-3 : 1e-2
+                #expect(abs(a - b) <= bound * abs(b), "\(name)[\(k)] = \(a), reference \(b)")
+            }
+        }
+    }
+
+    @Test func refusesPointLabelsOutsideTheConvInGrid() throws {
+        let w = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: w.dir); try? FileManager.default.removeItem(atPath: w.model) }
+        try NPY.write([Int64](arrayLiteral: 1, 32, 0), shape: [1, 3], to: w.dir + "/bad.npy")
+        let r = try Self.run(w, ["--labels", try Self.golden() + "/labels.npy", "--point-labels", w.dir + "/bad.npy",
+                                 "--experiments", "anomalies", "-o", w.dir + "/out"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("--point-labels row 0 (1, 32, 0)") && r.stderr.contains("outside the 32×32 grid of conv_in"), "\(r.stderr)")
+    }
+
+    /// A U-Net with one down and one up block has no up_blocks[1]: the labels have no grid to live on.
+    @Test func refusesAModelWithoutUpBlocks1() throws {
+        let w = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: w.dir); try? FileManager.default.removeItem(atPath: w.model) }
+        try FileManager.default.removeItem(atPath: w.model + "/unet")
+        try FileManager.default.createSymbolicLink(atPath: w.model + "/unet", withDestinationPath: try Self.golden() + "/one_block_unet")
+        let r = try Self.run(w, ["--labels", try Self.golden() + "/labels.npy", "--experiments", "anomalies", "-o", w.dir + "/out"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("no up_blocks[1].upsamplers[0]") && r.stderr.contains("up blocks: 1"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: w.dir + "/out/positions.txt"))
     }
 }
