@@ -127,14 +127,14 @@ import Testing
         let fused = Self.winograd(conv, x, norm: norm), separate = Self.winograd(conv, norm(x, silu: true))
         let c = Compare(fused.data, separate.data)
         #expect(c.maxAbsDiff <= 1e-6 * c.maxAbsRef, "\(c.maxAbsDiff)")
-        // As many channels as the path needs at 32×32: F(4×4) 128 in and out, F(2×2) alone 320 in.
-        let (wide, wideOut) = (320, 128)
+        let (wide, wideOut) = (320, 128)  // as many input channels as F(2×2) needs at 32×32
         let wideConv = Conv2d(weight: Self.random(wideOut * wide * 9, seed: 20), bias: nil, inChannels: wide, outChannels: wideOut, kernel: 3)
         let wideNorm = GroupNorm(groups: 32, channels: wide, eps: 1e-6, gamma: Self.random(wide, seed: 21), beta: Self.random(wide, seed: 22))
         let big = Tensor(shape: [1, wide, 32, 32], data: Self.random(wide * 32 * 32, seed: 23))
         #expect(wideConv.usesWinograd(height: 32, width: 32) && !wideConv.usesWinograd(height: 16, width: 16))
         let viaCall = wideConv(big, normalizedBy: wideNorm, silu: true), direct = Self.winograd(wideConv, big, norm: wideNorm)
         #expect(viaCall.data == direct.data)
+        #expect(wideConv.winogradTile(height: 128, width: 130) == .f4 && wideConv.winogradTile(height: 64, width: 64) == .f2)
     }
 
     /// Each image of the batch `x` through `conv` (result `got`) against direct evaluation, within 1e-5 of max |ref|.

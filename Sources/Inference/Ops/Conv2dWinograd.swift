@@ -18,20 +18,22 @@ extension Conv2d {
         var alpha: Int { rawValue + 2 }
     }
 
-    /// Where Winograd wins on the project's 2-core AVX2 machines (`normlab bench conv`, BENCHMARKS.md):
-    /// sides of at least 32. F(4×4) beat F(2×2), im2col and shifted taps on every SD-1.5 U-Net and VAE
-    /// shape there with at least 128 channels in and out (320→320 at 64²: 28 vs 31 vs 48 ms; 512² × 128:
-    /// 184 vs 259 vs 455 ms); at 16² the weight transform of every call loses (1280→1280: 59 vs 47 ms
-    /// with im2col). F(2×2) alone (`NORMLAB_WINOGRAD4=0`) needed 320 input channels to win.
+    /// Where Winograd wins on the project's 2-core AVX2 machines (`normlab bench conv`, BENCHMARKS.md).
+    /// F(4×4) at sides ≥ 128 with ≥ 128 channels in and out (the VAE's 512²/256²/128² layers: 512² × 128
+    /// in 184 ms vs 455 ms with shifted taps, the whole VAE encoder 1.6× faster). F(4×4) also won at the
+    /// U-Net's 64² and 32² (320→320 at 64²: 28 vs 31 ms with F(2×2)), but the whole U-Net gained only
+    /// 3% while its distance to a float64 run grew from 1.7e-6 to 1.0e-5, so the U-Net keeps F(2×2):
+    /// sides ≥ 32 with ≥ 320 input channels. At 16² the per-call weight transform loses to im2col.
     static let winogradMinSide = 32
     static let winogradMinChannels = 320
+    static let winograd4MinSide = 128
     static let winograd4MinChannels = 128
 
     /// Transformed input + products per band (floats): about 16 MB, within the shared L3.
     static let winogradBandFloats = 4 << 20
 
     /// `NORMLAB_WINOGRAD=0` turns the path off, `=2` / `=4` forces that variant on every eligible
-    /// convolution whatever its size, and `NORMLAB_WINOGRAD4=0` keeps the measured rule but without
+    /// convolution whatever its size, and `NORMLAB_WINOGRAD4=0` keeps the F(2×2) rule but never takes
     /// F(4×4): switches for A/B measurements (BENCHMARKS.md).
     static let winogradSetting = ProcessInfo.processInfo.environment["NORMLAB_WINOGRAD"]
     static let winogradEnabled = winogradSetting != "0"
@@ -43,9 +45,10 @@ extension Conv2d {
     func winogradTile(height h: Int, width w: Int) -> WinogradTile? {
         guard Self.winogradEnabled, kernel == 3, stride == 1, padding == (1, 1, 1, 1) else { return nil }
         if let forced = Self.winogradSetting.flatMap(Int.init).flatMap(WinogradTile.init) { return forced }
-        guard min(h, w) >= Self.winogradMinSide else { return nil }
-        if Self.winograd4Enabled { return min(inChannels, outChannels) >= Self.winograd4MinChannels ? .f4 : nil }
-        return inChannels >= Self.winogradMinChannels ? .f2 : nil
+        if Self.winograd4Enabled, min(h, w) >= Self.winograd4MinSide, min(inChannels, outChannels) >= Self.winograd4MinChannels {
+            return .f4
+        }
+        return min(h, w) >= Self.winogradMinSide && inChannels >= Self.winogradMinChannels ? .f2 : nil
     }
 
     /// `tile` nil: the variant `winogradTile` picks for this size, F(2×2) where it picks none.
