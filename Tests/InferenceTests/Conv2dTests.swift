@@ -74,29 +74,46 @@ import Testing
     }
 
     /// Runs the Winograd path directly (whatever image sizes `usesWinograd` picks it for), image by image.
-    static func winograd(_ conv: Conv2d, _ x: Tensor, norm: GroupNorm? = nil) -> Tensor {
+    static func winograd(_ conv: Conv2d, _ x: Tensor, norm: GroupNorm? = nil, tile: Conv2d.WinogradTile? = nil) -> Tensor {
         let (cin, cout, h, w) = (x.channels, conv.outChannels, x.height, x.width)
         let affine = norm?.channelAffine(x)
         return Tensor(uninitialized: [x.batch, cout, h, w]) { y in
             x.data.withUnsafeBufferPointer { xb in
                 for b in 0..<x.batch {
                     let transform = affine.map { (affine: Array($0[(b * cin)..<((b + 1) * cin)]), silu: true) }
-                    conv.winograd(xb.baseAddress! + b * cin * h * w, height: h, width: w, into: y + b * cout * h * w, transform: transform)
+                    conv.winograd(xb.baseAddress! + b * cin * h * w, height: h, width: w, into: y + b * cout * h * w, transform: transform,
+                                  tile: tile)
                 }
             }
         }
     }
 
-    /// Winograd F(2×2, 3×3): odd sides (partial tiles at the right and bottom), a batch of two, with and
-    /// without bias, and an image large enough to be transformed in several bands of tile rows.
-    @Test(arguments: [(17, 23, 33, 10, true), (8, 8, 8, 5, false), (200, 200, 64, 3, true)])
-    func winogradMatchesDirectEvaluation(h: Int, w: Int, cin: Int, cout: Int, withBias: Bool) {
-        let conv = Conv2d(weight: Self.random(cout * cin * 9, seed: 12), bias: withBias ? Self.random(cout, seed: 13) : nil,
+    /// Winograd F(2×2, 3×3) and F(4×4, 3×3): odd sides (partial tiles at the right and bottom), a batch of
+    /// two, with and without bias, and an image large enough to be transformed in several bands of tile rows.
+    @Test(arguments: [Conv2d.WinogradTile.f2, .f4], [(17, 23, 33, 10, true), (8, 8, 8, 5, false), (200, 200, 64, 3, true)])
+    func winogradMatchesDirectEvaluation(tile: Conv2d.WinogradTile, shape: (h: Int, w: Int, cin: Int, cout: Int, withBias: Bool)) {
+        let (h, w, cin, cout) = (shape.h, shape.w, shape.cin, shape.cout)
+        let conv = Conv2d(weight: Self.random(cout * cin * 9, seed: 12), bias: shape.withBias ? Self.random(cout, seed: 13) : nil,
                           inChannels: cin, outChannels: cout, kernel: 3)
-        #expect(h < 200 || (h + 1) / 2 > Conv2d.winogradBandFloats / (16 * (cin + cout) * ((w + 1) / 2)))
+        let (m, planes) = (tile.rawValue, tile.alpha * tile.alpha)
+        #expect(h < 200 || (h + m - 1) / m > Conv2d.winogradBandFloats / (planes * (cin + cout) * ((w + m - 1) / m)))
         let x = Tensor(shape: [2, cin, h, w], data: Self.random(2 * cin * h * w, seed: 14))
-        let got = Self.winograd(conv, x)
+        let got = Self.winograd(conv, x, tile: tile)
         Self.expectEachImageMatchesNaive(conv, x, got)
+    }
+
+    /// F(4×4, 3×3) with GroupNorm → SiLU inside its input transform, against a direct evaluation (Double) of
+    /// the convolution of the separately normalised input: sides that are not multiples of 4 (one of them
+    /// shorter than a tile), channel counts that do not divide evenly between the two workers.
+    @Test(arguments: [(13, 10, 7, 5), (3, 22, 9, 6), (37, 41, 35, 17)])
+    func winograd4WithFusedNormMatchesDirectEvaluation(h: Int, w: Int, cin: Int, cout: Int) {
+        let conv = Conv2d(weight: Self.random(cout * cin * 9, seed: 24), bias: Self.random(cout, seed: 25), inChannels: cin,
+                          outChannels: cout, kernel: 3)
+        let groups = cin % 7 == 0 ? 7 : (cin % 5 == 0 ? 5 : 3)
+        let norm = GroupNorm(groups: groups, channels: cin, eps: 1e-6, gamma: Self.random(cin, seed: 26), beta: Self.random(cin, seed: 27))
+        let x = Tensor(shape: [2, cin, h, w], data: Self.random(2 * cin * h * w, seed: 28).map { 3 * $0 + 1 })
+        let got = Self.winograd(conv, x, norm: norm, tile: .f4)
+        Self.expectEachImageMatchesNaive(conv, norm(x, silu: true), got)
     }
 
     /// GroupNorm → SiLU applied inside the Winograd input transform gives what the separate steps give,
@@ -110,13 +127,14 @@ import Testing
         let fused = Self.winograd(conv, x, norm: norm), separate = Self.winograd(conv, norm(x, silu: true))
         let c = Compare(fused.data, separate.data)
         #expect(c.maxAbsDiff <= 1e-6 * c.maxAbsRef, "\(c.maxAbsDiff)")
-        let wide = 320  // as many input channels as the path needs at 32×32
-        let wideConv = Conv2d(weight: Self.random(cout * wide * 9, seed: 20), bias: nil, inChannels: wide, outChannels: cout, kernel: 3)
+        let (wide, wideOut) = (320, 128)  // as many input channels as F(2×2) needs at 32×32
+        let wideConv = Conv2d(weight: Self.random(wideOut * wide * 9, seed: 20), bias: nil, inChannels: wide, outChannels: wideOut, kernel: 3)
         let wideNorm = GroupNorm(groups: 32, channels: wide, eps: 1e-6, gamma: Self.random(wide, seed: 21), beta: Self.random(wide, seed: 22))
         let big = Tensor(shape: [1, wide, 32, 32], data: Self.random(wide * 32 * 32, seed: 23))
         #expect(wideConv.usesWinograd(height: 32, width: 32) && !wideConv.usesWinograd(height: 16, width: 16))
         let viaCall = wideConv(big, normalizedBy: wideNorm, silu: true), direct = Self.winograd(wideConv, big, norm: wideNorm)
         #expect(viaCall.data == direct.data)
+        #expect(wideConv.winogradTile(height: 128, width: 130) == .f4 && wideConv.winogradTile(height: 64, width: 64) == .f2)
     }
 
     /// Each image of the batch `x` through `conv` (result `got`) against direct evaluation, within 1e-5 of max |ref|.

@@ -38,6 +38,13 @@ void nl_winograd_input(const float *x, long h, long w, long cin, long c0, long c
 void nl_winograd_output(const float *m, long cout, long nt, long o0, long o1, long ty0, long ty1, long h, long w,
                         const float *bias, float *y);
 
+/// Winograd F(4x4,3x3) versions of the input and output transforms above (winograd4.c): v and m hold
+/// 36 planes instead of 16, tiles are 4x4 outputs (⌈w/4⌉ per tile row, tile rows of 4 image rows).
+void nl_winograd4_input(const float *x, long h, long w, long cin, long c0, long c1, long ty0, long ty1,
+                        const float *scale, const float *shift, int silu, float *v, long nt);
+void nl_winograd4_output(const float *m, long cout, long nt, long o0, long o1, long ty0, long ty1, long h, long w,
+                         const float *bias, float *y);
+
 /// Floats of the packed-key panels for s keys of dimension d.
 long nl_attention_panel_floats(long s, long d);
 
