@@ -40,7 +40,7 @@ extension LabelStore {
     /// Moves a finished feature folder into place and records the run, in one transaction.
     /// Called by `features import` and by `normlab extract` when a run is complete.
     public func registerRun(name: String, dataset: String, shape: FeatureShape, staging: String, relative: String,
-                            position: String = "", metadata: RunMetadata) async throws -> Run {
+                            position: String = "", metadata: RunMetadata, contents: RunContents = .features) async throws -> Run {
         let final = resolve(relative)
         var metadata = metadata
         metadata.normlabVersion = normlabVersion
@@ -48,9 +48,10 @@ extension LabelStore {
         return try await pool.write { db in
             let datasetID = try Self.datasetForRun(db, name: dataset, count: shape.count)
             try db.execute(sql: """
-                INSERT INTO runs (dataset_id, name, position, image_count, channels, height, width, feature_path, metadata, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [datasetID, name, position, shape.count, shape.channels, shape.height, shape.width, relative, metaJSON, timestamp()])
+                INSERT INTO runs (dataset_id, name, position, image_count, channels, height, width, feature_path, metadata, created_at, contents)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [datasetID, name, position, shape.count, shape.channels, shape.height, shape.width, relative, metaJSON,
+                                 timestamp(), contents.rawValue])
             // Last step inside the transaction: if the rename fails, the insert rolls back.
             try? FileManager.default.removeItem(atPath: final) // an orphan of an earlier crash
             try FileManager.default.moveItem(atPath: staging, toPath: final)
@@ -83,9 +84,15 @@ extension LabelStore {
         return (resolve(featureFolderName + "/.staging-\(run)"), featureFolderName + "/" + run)
     }
 
-    /// Opens a run's features, memory-mapped.
+    /// Opens a run's features, memory-mapped; a run that keeps only its norms is refused, naming what is missing.
     public func features(of run: Run) throws -> FeatureReader {
-        try FeatureReader(folder: resolve(run.featurePath))
+        guard run.contents == .features else { throw LabelStoreError.featuresNotKept(run: run.name) }
+        return try FeatureReader(folder: resolve(run.featurePath))
+    }
+
+    /// Opens a run's token norms, memory-mapped: every run has them.
+    public func norms(of run: Run) throws -> NormReader {
+        try NormReader(folder: resolve(run.featurePath))
     }
 }
 
