@@ -6,11 +6,12 @@ import GRDB
 
 extension LabelStore {
     /// Imports a (N, C, H, W) float16/float32 `.npy` as run `run` of dataset `dataset` (created
-    /// with N imageless entries if missing). All checks happen before anything is stored; the
-    /// feature files are published and the run row inserted only when everything succeeded.
+    /// with N imageless entries if missing), keeping features and norms or only the norms. All checks
+    /// happen before anything is stored; the feature files are published and the run row inserted only
+    /// when everything succeeded.
     @discardableResult
     public func importFeatures(file: String, dataset: String, run: String, position: String = "",
-                               metadata: RunMetadata = RunMetadata()) async throws -> Run {
+                               metadata: RunMetadata = RunMetadata(), keep: RunContents = .features) async throws -> Run {
         try checkName(run, what: "run")
         try checkName(dataset, what: "dataset")
         let shape = try FeatureImport.inspect(path: file)
@@ -18,12 +19,12 @@ extension LabelStore {
         let relative = featureFolderName + "/" + run
         let staging = resolve(featureFolderName + "/.import-\(run)-\(getpid())")
         defer { try? FileManager.default.removeItem(atPath: staging) }
-        try FeatureImport.run(path: file, into: staging)
+        try FeatureImport.run(path: file, into: staging, contents: keep)
         var meta = metadata
         meta.source = meta.source ?? "import"
         meta.sourceFile = meta.sourceFile ?? (file as NSString).lastPathComponent
         return try await registerRun(name: run, dataset: dataset, shape: shape, staging: staging, relative: relative,
-                                     position: position, metadata: meta)
+                                     position: position, metadata: meta, contents: keep)
     }
 
     private func checkRunCanBeAdded(run: String, dataset: String, count: Int, file: String) async throws {
