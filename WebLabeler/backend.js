@@ -24,7 +24,7 @@ export class ContractError extends ApiError {}
 // so they are not listed: an image's `fileName` (imageless datasets), a set's `prototypeID` or
 // `prototypeFile`. Answers the UI ignores (the created annotation, a decided suggestion) are not checked.
 export const FIELDS = {
-  run: ["name", "dataset", "position", "imageCount", "channels", "gridHeight", "gridWidth"],
+  run: ["name", "dataset", "position", "imageCount", "channels", "gridHeight", "gridWidth", "contents"],
   image: ["index", "labeled", "reviewed", "annotationCount"],
   annotation: ["x", "y", "kind", "annotator", "source"],
   norms: ["norms"],

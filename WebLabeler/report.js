@@ -48,15 +48,36 @@ async function drawAll() {
   curve.set("unit", $("unit").value);
   location.hash = `run=${enc(run)}` + ($("prototype-picker").value ? `&prototype=${$("prototype-picker").value}` : "");
   document.body.dataset.ready = "0";
+  const normsOnly = runs.find((r) => r.name === run)?.contents === "norms";
   await Promise.all([
-    draw("curve", `${base}/curve.svg?${curve}`),
-    draw("report", `${base}/report.svg?${query()}`),
-    api.text(`${base}/report.txt?${query()}`).then((t) => { $("report-text").textContent = t; }, showError),
-    drawImage(),
+    ...(normsOnly ? explainNoFeatures(run) : [
+      draw("curve", `${base}/curve.svg?${curve}`),
+      draw("report", `${base}/report.svg?${query()}`),
+      api.text(`${base}/report.txt?${query()}`).then((t) => { $("report-text").textContent = t; }, showError),
+      drawImage(),
+    ]),
     draw("statistics", `${base}/statistics.svg`),
     api.normStatistics(run).then(fillAbove, showError),
   ]);
   document.body.dataset.ready = "1";
+}
+
+// A run extracted with --keep norms has no features: its norm statistics are drawn, and the charts
+// that score token vectors say why they are empty instead of showing the server's 409 in the banner.
+function explainNoFeatures(run) {
+  const text = `run '${run}' keeps only its token norms (extracted with --keep norms): detection and the report need its features`;
+  for (const box of ["curve", "report", "image"]) {
+    const el = $(box);
+    const root = el.shadowRoot ?? el.attachShadow({ mode: "open" });
+    root.innerHTML = "";
+    const p = document.createElement("p");
+    p.className = "no-features";
+    p.textContent = text;
+    root.append(p);
+    el.removeAttribute("aria-busy");
+  }
+  $("report-text").textContent = "";
+  return [];
 }
 
 // The shares of tokens above k × their image's mean norm, one row per k.

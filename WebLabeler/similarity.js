@@ -4,7 +4,7 @@
 // cosine under the cursor. The pick stays while browsing: each image shows its cosines to the token.
 
 import { api } from "./backend.js";
-import { state, emit } from "./state.js";
+import { state, emit, keepsOnlyNorms, noFeaturesText } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
 const STRIP = 4; // neighbouring images in the side strip
@@ -12,6 +12,7 @@ let serial = 0;  // a newer load drops the results of older ones
 let loaded = ""; // what the shown maps are of: an annotation change on the same image keeps them
 
 export async function pick(cell) {
+  if (keepsOnlyNorms()) throw new Error(`${noFeaturesText()} (the similarity view compares token vectors)`);
   state.similarity = { image: state.index, x: cell.x, y: cell.y };
   try {
     await load();

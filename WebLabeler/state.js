@@ -45,6 +45,12 @@ export const state = {
 
 const listeners = new Map();
 
+// A run extracted with --keep norms has no features: norm maps and labeling work, the similarity
+// view, detection and reports do not (the server answers 409 there).
+export const keepsOnlyNorms = (run = state.run) => run?.contents === "norms";
+export const noFeaturesText = (run = state.run) =>
+  `run '${run?.name}' keeps only its token norms (extracted with --keep norms): this needs its features`;
+
 export function on(topic, fn) {
   if (!listeners.has(topic)) listeners.set(topic, []);
   listeners.get(topic).push(fn);

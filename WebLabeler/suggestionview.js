@@ -1,7 +1,7 @@
 // Renders detector suggestions: the sidebar card (set picker, counts, list, create form) and a
 // layer of the panels' overlays (outlined suggestion boxes; TP/FP/FN marks on the norm map).
 
-import { state } from "./state.js";
+import { state, keepsOnlyNorms, noFeaturesText } from "./state.js";
 import { currentSuggestion } from "./suggestions.js";
 
 const $ = (id) => document.getElementById(id);
@@ -66,7 +66,10 @@ function renderForm() {
   }
   if (!state.prototypes.length) picker.append(new Option("none recorded (normlab prototype)", ""));
   if ([...picker.options].some((o) => o.value === chosen)) picker.value = chosen;
-  $("sugg-create-button").disabled = !state.prototypes.length;
+  const noFeatures = keepsOnlyNorms();
+  $("sugg-create-button").disabled = !state.prototypes.length || noFeatures;
+  $("sugg-no-features").hidden = !noFeatures;
+  $("sugg-no-features").textContent = noFeatures ? `${noFeaturesText()} (detection scores token vectors)` : "";
 }
 
 // Overlay layer: suggestion boxes on both panels (the one the keys act on drawn solid), TP/FP/FN

@@ -11,7 +11,7 @@ public enum NormGrid {
 
     /// `rows[r]` lists the runs of row r (all rows the same length); every run shows each of `images`,
     /// so a row has runs × images panels, run by run. A row is named by its run, or its runs joined.
-    public static func chart(rows: [[Run]], images: [Int], features: (Run) throws -> FeatureReader) throws -> NormGridChart {
+    public static func chart(rows: [[Run]], images: [Int], norms: (Run) throws -> NormReader) throws -> NormGridChart {
         guard !rows.isEmpty, !images.isEmpty else { throw Failure(description: "norm-grid needs at least one run and one image") }
         guard Set(rows.map(\.count)).count == 1 else {
             throw Failure(description: "every row needs the same number of runs; got \(rows.map { String($0.count) }.joined(separator: ", "))")
@@ -19,7 +19,7 @@ public enum NormGrid {
         let several = rows[0].count > 1
         let chartRows = try rows.map { runs in
             NormGridChart.Row(name: runs.map(\.name).joined(separator: " / "), panels: try runs.flatMap { run in
-                let reader = try features(run)
+                let reader = try norms(run)
                 return try images.map { image in
                     guard (0..<run.imageCount).contains(image) else {
                         throw Failure(description: "image \(image) is not in run '\(run.name)' (images 0…\(run.imageCount - 1))")

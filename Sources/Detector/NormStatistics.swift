@@ -35,16 +35,21 @@ public struct NormStatistics: Sendable, Equatable {
 
     /// `truth`: labelled token indices per image (`RunLabels.truthIndices`, token unit).
     public init(features: FeatureReader, truth: [Int: Set<Int>], multiples: [Double] = NormStatistics.multiples, bins: Int = NormStatistics.bins) {
-        let s = features.shape, grid = TokenGrid(width: s.width, height: s.height)
+        self.init(norms: features.normReader, truth: truth, multiples: multiples, bins: bins)
+    }
+
+    /// The same from the norms alone (a run that keeps only its norms has no features).
+    public init(norms features: NormReader, truth: [Int: Set<Int>], multiples: [Double] = NormStatistics.multiples, bins: Int = NormStatistics.bins) {
+        let grid = TokenGrid(width: features.width, height: features.height)
         self.grid = grid
-        imageCount = s.count
+        imageCount = features.count
         let hi = Double(features.maximumNorm())
         edges = (0...bins).map { hi * Double($0) / Double(bins) }
         var sums = [Double](repeating: 0, count: grid.tokens)
         var labelled = [Int](repeating: 0, count: bins), patches = labelled, all = labelled
         var above = multiples.map { Above(k: $0) }
         func bin(_ v: Float) -> Int { hi > 0 ? min(bins - 1, max(0, Int(Double(v) / hi * Double(bins)))) : 0 }
-        for image in 0..<s.count {
+        for image in 0..<features.count {
             let norms = features.norms(image: image), marked = truth[image] ?? []
             let mean = norms.reduce(0.0) { $0 + Double($1) } / Double(max(1, norms.count))
             for (t, v) in norms.enumerated() {
@@ -60,7 +65,7 @@ public struct NormStatistics: Sendable, Equatable {
                 Self.count(&above[i], norms: norms, marked: marked, limit: limit)
             }
         }
-        meanNorms = sums.map { $0 / Double(max(1, s.count)) }
+        meanNorms = sums.map { $0 / Double(max(1, features.count)) }
         self.labelled = labelled; self.patches = patches; self.all = all; self.above = above
     }
 

@@ -2,6 +2,7 @@ import FeatureStore
 import Foundation
 import ImageIO
 import Inference
+import LabelStore
 
 /// A dataset's image files as the batches load them, shared by a whole extraction and its shards: every
 /// image is prepared and must have the prepared size of image 0 (one contiguous feature array per run).
@@ -65,16 +66,18 @@ extension FeatureWriter {
         try sync()
     }
 
-    /// A writer in `folder` for `shape`, resumed when an earlier attempt left one there whose
-    /// `extract-settings.json` has exactly the bytes `settings` (then `resumed` is true), else new.
-    public static func openResumable(folder: String, shape: FeatureShape, settings: Data) throws -> (writer: FeatureWriter, resumed: Bool) {
+    /// A writer in `folder` for `shape` keeping `contents`, resumed when an earlier attempt left one there
+    /// whose `extract-settings.json` has exactly the bytes `settings` (then `resumed` is true), else new.
+    /// The settings name what is kept, so a folder of the other kind is never resumed.
+    public static func openResumable(folder: String, shape: FeatureShape, contents: RunContents = .features, settings: Data) throws
+        -> (writer: FeatureWriter, resumed: Bool) {
         let settingsPath = folder + "/" + ExtractionSettings.fileName
         if let previous = FileManager.default.contents(atPath: settingsPath), previous == settings,
-           let writer = try? FeatureWriter.resume(folder: folder, shape: shape) {
+           let writer = try? FeatureWriter.resume(folder: folder, shape: shape, contents: contents) {
             return (writer, true)
         }
         try? FileManager.default.removeItem(atPath: folder)
-        let writer = try FeatureWriter.create(folder: folder, shape: shape)
+        let writer = try FeatureWriter.create(folder: folder, shape: shape, contents: contents)
         // Durable like the batches: settings lost in a power cut would make the next run start over.
         try writeFileDurably([UInt8](settings), to: settingsPath)
         return (writer, false)

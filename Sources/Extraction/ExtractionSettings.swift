@@ -18,9 +18,11 @@ public struct ExtractionSettings: Sendable {
     /// Weights as stored instead of rounded to float16 like sdhelper.
     public var exactWeights: Bool
     public var preparation: ImagePreparation
+    /// What the runs keep: features and norms, or only the norms (`--keep norms`).
+    public var keep: RunContents
 
     public init(model: String, unetWeights: String, weightsSHA256: String, options: StableDiffusionPipeline.Options,
-                prompt: String, batchSize: Int, exactWeights: Bool, preparation: ImagePreparation) {
+                prompt: String, batchSize: Int, exactWeights: Bool, preparation: ImagePreparation, keep: RunContents = .features) {
         self.model = URL(fileURLWithPath: model).standardizedFileURL.path
         self.unetWeights = unetWeights
         self.weightsSHA256 = weightsSHA256
@@ -29,13 +31,14 @@ public struct ExtractionSettings: Sendable {
         self.batchSize = batchSize
         self.exactWeights = exactWeights
         self.preparation = preparation
+        self.keep = keep
     }
 
     /// The settings of `pipeline` loaded from folder `model`, hashing its weight files (seconds for SD).
     public init(model: String, pipeline: StableDiffusionPipeline, options: StableDiffusionPipeline.Options,
-                prompt: String, batchSize: Int, exactWeights: Bool, preparation: ImagePreparation) throws {
+                prompt: String, batchSize: Int, exactWeights: Bool, preparation: ImagePreparation, keep: RunContents = .features) throws {
         self.init(model: model, unetWeights: pipeline.weightFiles["unet"] ?? "", weightsSHA256: try Self.sha256(pipeline.weightFiles),
-                  options: options, prompt: prompt, batchSize: batchSize, exactWeights: exactWeights, preparation: preparation)
+                  options: options, prompt: prompt, batchSize: batchSize, exactWeights: exactWeights, preparation: preparation, keep: keep)
     }
 
     /// SHA-256 of every weight file, as "unet:<hex> vae:<hex> text_encoder:<hex>".
@@ -59,14 +62,16 @@ public struct ExtractionSettings: Sendable {
     public static let fileName = "extract-settings.json"
 
     /// `extract-settings.json` of a position's run folder: a stopped extraction resumes only into a
-    /// folder whose file has exactly these bytes (sorted keys, every value a string).
+    /// folder whose file has exactly these bytes (sorted keys, every value a string). `keep` is written
+    /// only for a norms-only run, so a full run's file has the bytes it had before the option existed.
     public func settingsFile(position: String) throws -> Data {
-        let fields: [String: String] = [
+        var fields: [String: String] = [
             "model": model, "unet_weights": unetWeights, "weights_sha256": weightsSHA256,
             "timestep": "\(options.timestep)", "seed": "\(options.seed)", "prompt": prompt, "batch_size": "\(batchSize)",
             "pixel_range": options.pixelRange.rawValue, "latent": options.latent.rawValue, "weights": weightsLabel,
             "preprocessing": preparation.recorded, "normlab_version": normlabVersion, "position": position,
         ]
+        if keep == .norms { fields["keep"] = keep.rawValue }
         return try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
     }
 }

@@ -72,7 +72,8 @@ public struct Extractor {
         for (p, w) in zip(positions, writers) {
             try w.writer.finish()
             let run = try await store.registerRun(name: runName(p), dataset: dataset, shape: w.writer.shape, staging: w.staging,
-                                                  relative: w.relative, position: p.description, metadata: settings.runMetadata)
+                                                  relative: w.relative, position: p.description, metadata: settings.runMetadata,
+                                                  contents: settings.keep)
             progress.registered(run, at: p)
         }
         return true
@@ -91,7 +92,7 @@ public struct Extractor {
         let (staging, relative) = try store.stagingFolder(run: runName(p))
         let chw = pipeline.unet.outputShape(of: p, inputHeight: imageSize.height / 8, inputWidth: imageSize.width / 8)
         let shape = FeatureShape(count: paths.count, channels: chw[0], height: chw[1], width: chw[2])
-        let (writer, resumed) = try FeatureWriter.openResumable(folder: staging, shape: shape,
+        let (writer, resumed) = try FeatureWriter.openResumable(folder: staging, shape: shape, contents: settings.keep,
                                                                 settings: try settings.settingsFile(position: p.description))
         if resumed { progress.resuming(run: runName(p), done: shape.count - writer.missingImages.count, total: shape.count) }
         return (writer, staging, relative)

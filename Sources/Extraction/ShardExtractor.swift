@@ -80,7 +80,7 @@ public struct ShardExtractor {
     private func openSlice(_ p: UNetPosition, run: String, progress: any ExtractionProgress) throws -> FeatureWriter {
         let chw = shapes[run]!
         let shape = FeatureShape(count: range.count, channels: chw[0], height: chw[1], width: chw[2])
-        let (writer, resumed) = try FeatureWriter.openResumable(folder: folder.slice(shard, run: run), shape: shape,
+        let (writer, resumed) = try FeatureWriter.openResumable(folder: folder.slice(shard, run: run), shape: shape, contents: settings.keep,
                                                                 settings: try settings.settingsFile(position: p.description))
         if resumed { progress.resuming(run: "\(run) shard \(shard)", done: shape.count - writer.missingImages.count, total: shape.count) }
         return writer
@@ -95,7 +95,7 @@ public struct ShardExtractor {
     private func makeManifest() throws -> ShardManifest {
         let texts = try zip(positions, plan.runs).map { p, run in (run, String(decoding: try settings.settingsFile(position: p.description), as: UTF8.self)) }
         return ShardManifest(shard: shard.index, shards: shard.count, first: range.lowerBound, end: range.upperBound,
-                             settings: Dictionary(uniqueKeysWithValues: texts), metadata: settings.runMetadata, shapes: shapes,
+                             settings: Dictionary(uniqueKeysWithValues: texts), metadata: settings.runMetadata, keep: settings.keep, shapes: shapes,
                              state: .running, error: nil, host: ProcessInfo.processInfo.hostName, updated: "")
     }
 

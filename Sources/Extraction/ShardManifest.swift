@@ -18,6 +18,8 @@ public struct ShardManifest: Codable, Sendable, Equatable {
     public var settings: [String: String]
     /// What the merge records with every run (as a single-process extraction would).
     public var metadata: RunMetadata
+    /// What the slices hold (`--keep`): every shard of a run must keep the same.
+    public var keep: RunContents
     /// Per run: (channels, height, width) of each image's representation.
     public var shapes: [String: [Int]]
     public var state: State

@@ -39,6 +39,9 @@ public enum ShardMerge {
             return "shard \(s): made runs \(m.settings.keys.sorted()), the plan has \(plan.runs)"
         }
         guard let r = reference else { return nil }
+        guard m.keep == r.keep else {
+            return "shard \(s): keeps \(m.keep.rawValue), shard \(r.shard) keeps \(r.keep.rawValue) (every shard of a run needs the same --keep; extract this shard again with --keep \(r.keep.rawValue))"
+        }
         for run in plan.runs where m.settings[run] != r.settings[run] || m.shapes[run] != r.shapes[run] {
             return "shard \(s): settings of run '\(run)' differ from shard \(r.shard)'s: " + difference(m.settings[run]!, r.settings[run]!)
         }
@@ -66,25 +69,35 @@ public enum ShardMerge {
         // A failure leaves no joined copy behind (the slices stay, for the next attempt).
         var made: [String] = [], registered = false
         defer { if !registered { for m in made { try? FileManager.default.removeItem(atPath: m) } } }
+        let keep = manifests[0].keep
         for run in plan.runs {
             let (staging, relative) = try store.stagingFolder(run: run)
             try? FileManager.default.removeItem(atPath: staging)
             made.append(staging)
-            let parts = try (0..<plan.shards).map { try FeatureReader(folder: folder.slice(plan.shard($0), run: run)) }
-            for (m, p) in zip(manifests, parts) where p.shape.count != m.images.count {
-                throw ExtractError("\(p.folder) holds \(p.shape.count) images, its manifest says \(m.images.count); extract shard \(m.shard)/\(m.shards) again")
-            }
-            let shape = try FeatureJoin.join(parts, into: staging)
+            let slices = try (0..<plan.shards).map { folder.slice(try plan.shard($0), run: run) }
+            let shape = try join(slices, keep: keep, channels: manifests[0].shapes[run]?.first ?? 0, manifests: manifests, into: staging)
             try writeFileDurably([UInt8](manifests[0].settings[run]!.utf8), to: staging + "/" + ExtractionSettings.fileName)
             staged.append((run, shape, staging, relative))
         }
         // Every position's run in one transaction: a failure registers none of them.
         let runs = try await store.registerRuns(zip(staged, plan.positions).map { s, position in
             RunRegistration(name: s.run, dataset: plan.dataset, shape: s.shape, staging: s.staging, relative: s.relative,
-                            position: position, metadata: manifests[0].metadata)
+                            position: position, metadata: manifests[0].metadata, contents: keep)
         })
         registered = true
         for i in 0..<plan.shards { for run in plan.runs { try? FileManager.default.removeItem(atPath: folder.slice(try plan.shard(i), run: run)) } }
         return runs
+    }
+
+    /// Joins one run's slices (features and norms, or only norms) after checking each holds its
+    /// manifest's image count; returns the run's shape (channels from the manifests for norms only).
+    static func join(_ slices: [String], keep: RunContents, channels: Int, manifests: [ShardManifest], into staging: String) throws -> FeatureShape {
+        let norms = try slices.map { try NormReader(folder: $0) }
+        for (m, p) in zip(manifests, norms) where p.count != m.images.count {
+            throw ExtractError("\(p.folder) holds \(p.count) images, its manifest says \(m.images.count); extract shard \(m.shard)/\(m.shards) again")
+        }
+        guard keep == .norms else { return try FeatureJoin.join(try slices.map { try FeatureReader(folder: $0) }, into: staging) }
+        let (count, height, width) = try FeatureJoin.joinNorms(norms, into: staging)
+        return FeatureShape(count: count, channels: channels, height: height, width: width)
     }
 }

@@ -1,3 +1,4 @@
+import Domain
 import MappedFile
 import NPYFormat
 
@@ -9,14 +10,14 @@ public enum FeatureImport {
         return try shape(of: checkedHeader(file))
     }
 
-    /// Writes `folder`'s feature files from `path`. Non-finite values (NaN, ±Inf, or float32
-    /// values too large for float16) are refused, naming the first one; nothing is published then.
+    /// Writes `folder`'s feature files from `path` (only the norms for `contents` `.norms`). Non-finite values
+    /// (NaN, ±Inf, or float32 values too large for float16) are refused, naming the first one; nothing is published then.
     @discardableResult
-    public static func run(path: String, into folder: String) throws -> FeatureShape {
+    public static func run(path: String, into folder: String, contents: RunContents = .features) throws -> FeatureShape {
         let file = try MappedFile(path: path)
         let header = try checkedHeader(file)
         let shape = shape(of: header)
-        let writer = try FeatureWriter.create(folder: folder, shape: shape)
+        let writer = try FeatureWriter.create(folder: folder, shape: shape, contents: contents)
         var slot = [Float16](repeating: 0, count: shape.valuesPerImage)
         let data = file.bytes.baseAddress! + header.dataOffset
         for image in 0..<shape.count {

@@ -22,10 +22,23 @@ public enum FeatureJoin {
         try makeDirectory(folder)
         try write(FeatureFiles.features, in: folder, header: NPYHeader(dtype: .float16, shape: [shape.count, shape.channels, shape.height, shape.width], dataOffset: 0),
                   parts: parts.map { UnsafeRawBufferPointer($0.allFeatures) })
-        try write(FeatureFiles.norms, in: folder, header: NPYHeader(dtype: .float32, shape: [shape.count, shape.height, shape.width], dataOffset: 0),
+        try joinNorms(parts.map(\.normReader), into: folder)
+        return shape
+    }
+
+    /// Joins only the norms (the slices of a run that keeps only its norms). Returns (count, height, width).
+    @discardableResult
+    public static func joinNorms(_ parts: [NormReader], into folder: String) throws -> (count: Int, height: Int, width: Int) {
+        guard let first = parts.first else { throw FeatureStoreError.inconsistent(folder, "nothing to join") }
+        for p in parts where (p.height, p.width) != (first.height, first.width) {
+            throw FeatureStoreError.inconsistent(p.folder, "token grid \(p.height)×\(p.width) does not match \(first.folder)'s \(first.height)×\(first.width)")
+        }
+        let count = parts.reduce(0) { $0 + $1.count }
+        try makeDirectory(folder)
+        try write(FeatureFiles.norms, in: folder, header: NPYHeader(dtype: .float32, shape: [count, first.height, first.width], dataOffset: 0),
                   parts: parts.map { UnsafeRawBufferPointer($0.allNorms) })
         syncDirectory(folder)
-        return shape
+        return (count, first.height, first.width)
     }
 
     private static func write(_ name: String, in folder: String, header: NPYHeader, parts: [UnsafeRawBufferPointer]) throws {

@@ -50,7 +50,7 @@ struct LabelAPI: Sendable {
 
     @Sendable func normPNG(_ request: Request, _ c: LabelContext) async throws -> Response {
         let (name, index) = try runAndIndex(c)
-        let (run, reader) = try await features.reader(run: name)
+        let (run, reader) = try await features.norms(run: name)
         try check(index, run)
         let options = try NormMapRequest(query: Query(request))
         let norms = reader.norms(image: index)
@@ -66,7 +66,7 @@ struct LabelAPI: Sendable {
     /// Raw token norms for hover read-outs: row-major, `norms[y * width + x]`.
     @Sendable func norms(_ request: Request, _ c: LabelContext) async throws -> Response {
         let (name, index) = try runAndIndex(c)
-        let (run, reader) = try await features.reader(run: name)
+        let (run, reader) = try await features.norms(run: name)
         try check(index, run)
         let values = Array(reader.norms(image: index))
         let mean = values.isEmpty ? 0 : values.reduce(0, +) / Float(values.count)

@@ -17,11 +17,11 @@ extension ReportAPI {
     /// The run's norm statistics (no prototype needed), computed off the server's threads.
     func normStatistics(_ c: LabelContext) async throws -> (Run, NormStatistics) {
         let name = try c.parameters.require("run")
-        let (run, reader) = try await features.reader(run: name)
+        let (run, reader) = try await features.norms(run: name)
         let store = self.store
         return try await offloaded {
             let labels = try RunLabels(catalog: store, run: run.name)
-            return (run, NormStatistics(features: reader, truth: labels.truthIndices(on: run.grid, unit: .token)))
+            return (run, NormStatistics(norms: reader, truth: labels.truthIndices(on: run.grid, unit: .token)))
         }
     }
 

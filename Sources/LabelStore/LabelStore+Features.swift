@@ -6,11 +6,12 @@ import GRDB
 
 extension LabelStore {
     /// Imports a (N, C, H, W) float16/float32 `.npy` as run `run` of dataset `dataset` (created
-    /// with N imageless entries if missing). All checks happen before anything is stored; the
-    /// feature files are published and the run row inserted only when everything succeeded.
+    /// with N imageless entries if missing), keeping features and norms or only the norms. All checks
+    /// happen before anything is stored; the feature files are published and the run row inserted only
+    /// when everything succeeded.
     @discardableResult
     public func importFeatures(file: String, dataset: String, run: String, position: String = "",
-                               metadata: RunMetadata = RunMetadata()) async throws -> Run {
+                               metadata: RunMetadata = RunMetadata(), keep: RunContents = .features) async throws -> Run {
         try checkName(run, what: "run")
         try checkName(dataset, what: "dataset")
         let shape = try FeatureImport.inspect(path: file)
@@ -18,12 +19,12 @@ extension LabelStore {
         let relative = featureFolderName + "/" + run
         let staging = resolve(featureFolderName + "/.import-\(run)-\(getpid())")
         defer { try? FileManager.default.removeItem(atPath: staging) }
-        try FeatureImport.run(path: file, into: staging)
+        try FeatureImport.run(path: file, into: staging, contents: keep)
         var meta = metadata
         meta.source = meta.source ?? "import"
         meta.sourceFile = meta.sourceFile ?? (file as NSString).lastPathComponent
         return try await registerRun(name: run, dataset: dataset, shape: shape, staging: staging, relative: relative,
-                                     position: position, metadata: meta)
+                                     position: position, metadata: meta, contents: keep)
     }
 
     private func checkRunCanBeAdded(run: String, dataset: String, count: Int, file: String) async throws {
@@ -40,9 +41,9 @@ extension LabelStore {
     /// Moves a finished feature folder into place and records the run, in one transaction.
     /// Called by `features import` and by `normlab extract` when a run is complete.
     public func registerRun(name: String, dataset: String, shape: FeatureShape, staging: String, relative: String,
-                            position: String = "", metadata: RunMetadata) async throws -> Run {
+                            position: String = "", metadata: RunMetadata, contents: RunContents = .features) async throws -> Run {
         try await registerRuns([RunRegistration(name: name, dataset: dataset, shape: shape, staging: staging, relative: relative,
-                                                position: position, metadata: metadata)])[0]
+                                                position: position, metadata: metadata, contents: contents)])[0]
     }
 
     /// Moves several finished feature folders into place and records their runs in one transaction
@@ -58,10 +59,10 @@ extension LabelStore {
             for (r, metaJSON, _) in rows {
                 let datasetID = try Self.datasetForRun(db, name: r.dataset, count: r.shape.count)
                 try db.execute(sql: """
-                    INSERT INTO runs (dataset_id, name, position, image_count, channels, height, width, feature_path, metadata, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO runs (dataset_id, name, position, image_count, channels, height, width, feature_path, metadata, created_at, contents)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [datasetID, r.name, r.position, r.shape.count, r.shape.channels, r.shape.height, r.shape.width,
-                                     r.relative, metaJSON, timestamp()])
+                                     r.relative, metaJSON, timestamp(), r.contents.rawValue])
             }
             // Last step inside the transaction: if a rename fails, the inserts roll back.
             try Self.publish(rows.map { (staging: $0.0.staging, final: $0.2) })
@@ -109,9 +110,15 @@ extension LabelStore {
         return (resolve(featureFolderName + "/.staging-\(run)"), featureFolderName + "/" + run)
     }
 
-    /// Opens a run's features, memory-mapped.
+    /// Opens a run's features, memory-mapped; a run that keeps only its norms is refused, naming what is missing.
     public func features(of run: Run) throws -> FeatureReader {
-        try FeatureReader(folder: resolve(run.featurePath))
+        guard run.contents == .features else { throw LabelStoreError.featuresNotKept(run: run.name) }
+        return try FeatureReader(folder: resolve(run.featurePath))
+    }
+
+    /// Opens a run's token norms, memory-mapped: every run has them.
+    public func norms(of run: Run) throws -> NormReader {
+        try NormReader(folder: resolve(run.featurePath))
     }
 }
 
@@ -128,8 +135,12 @@ public struct RunRegistration: Sendable {
     public var relative: String
     public var position: String
     public var metadata: RunMetadata
+    /// What the folder holds: features and norms, or norms only.
+    public var contents: RunContents
 
-    public init(name: String, dataset: String, shape: FeatureShape, staging: String, relative: String, position: String = "", metadata: RunMetadata) {
-        (self.name, self.dataset, self.shape, self.staging, self.relative, self.position, self.metadata) = (name, dataset, shape, staging, relative, position, metadata)
+    public init(name: String, dataset: String, shape: FeatureShape, staging: String, relative: String, position: String = "",
+                metadata: RunMetadata, contents: RunContents = .features) {
+        (self.name, self.dataset, self.shape, self.staging, self.relative, self.position, self.metadata, self.contents) =
+            (name, dataset, shape, staging, relative, position, metadata, contents)
     }
 }

@@ -32,20 +32,21 @@ extension LabelStore {
     static func run(_ db: Database, named name: String) throws -> Run {
         let sql = """
             SELECT r.id, r.name, r.dataset_id, d.name AS dataset, r.position, r.image_count, r.channels, r.height, r.width,
-                   r.feature_path, r.metadata, r.created_at
+                   r.feature_path, r.metadata, r.created_at, r.contents
             FROM runs r JOIN datasets d ON d.id = r.dataset_id WHERE r.name = ?
             """
         guard let row = try Row.fetchOne(db, sql: sql, arguments: [name]) else { throw LabelStoreError.unknownRun(name) }
         return Run(id: row["id"], name: row["name"], datasetID: row["dataset_id"], dataset: row["dataset"], position: row["position"],
                    imageCount: row["image_count"], channels: row["channels"], height: row["height"], width: row["width"],
-                   featurePath: row["feature_path"], metadata: row["metadata"], createdAt: row["created_at"])
+                   featurePath: row["feature_path"], metadata: row["metadata"], createdAt: row["created_at"],
+                   contents: RunContents(rawValue: row["contents"]) ?? .features)
     }
 
     /// Every run with its labeling progress, by name.
     public func runSummaries() throws -> [RunSummary] {
         try pool.read { db in
             let sql = """
-                SELECT r.name, d.name AS dataset, r.position, r.image_count, r.channels, r.height, r.width,
+                SELECT r.name, d.name AS dataset, r.position, r.image_count, r.channels, r.height, r.width, r.contents,
                   (SELECT COUNT(*) FROM (SELECT image_index FROM annotations a WHERE a.run_id = r.id
                                          UNION SELECT image_index FROM reviews v WHERE v.run_id = r.id AND v.reviewed = 1)) AS labeled,
                   (SELECT COUNT(DISTINCT image_index) FROM annotations a WHERE a.run_id = r.id) AS anomaly_images,
@@ -55,7 +56,8 @@ extension LabelStore {
             return try Row.fetchAll(db, sql: sql).map { row in
                 RunSummary(name: row["name"], dataset: row["dataset"], position: row["position"], imageCount: row["image_count"],
                            channels: row["channels"], gridHeight: row["height"], gridWidth: row["width"], labeledCount: row["labeled"],
-                           anomalyImageCount: row["anomaly_images"], annotationCount: row["annotations"])
+                           anomalyImageCount: row["anomaly_images"], annotationCount: row["annotations"],
+                           contents: RunContents(rawValue: row["contents"]) ?? .features)
             }
         }
     }

@@ -16,6 +16,8 @@ public enum LabelStoreError: Error, CustomStringConvertible, Equatable, Sendable
     case unknownPrototype(Int64)
     case unknownSuggestionSet(Int64)
     case conflict(String)
+    /// The run keeps only its norms (`extract --keep norms`) and the caller needs its token vectors.
+    case featuresNotKept(run: String)
 
     public var description: String {
         switch self {
@@ -38,6 +40,8 @@ public enum LabelStoreError: Error, CustomStringConvertible, Equatable, Sendable
         case .unknownPrototype(let id): "unknown prototype \(id) (normlab prototype --list shows the recorded ones)"
         case .unknownSuggestionSet(let id): "unknown suggestion set \(id)"
         case .conflict(let why): why
+        case .featuresNotKept(let r):
+            "run '\(r)' has no features (features.npy): it keeps only its token norms (extracted with --keep norms); prototypes, detection, similarity maps and reports need the features, so extract the dataset again with --keep features (the default)"
         }
     }
 }
@@ -61,7 +65,7 @@ extension LabelStoreError: CategorizedError {
     public var category: ErrorCategory {
         switch self {
         case .unknownRun, .unknownDataset, .imageOutOfRange, .unknownPrototype, .unknownSuggestionSet: .notFound
-        case .duplicateRun, .duplicateDataset, .conflict: .conflict
+        case .duplicateRun, .duplicateDataset, .conflict, .featuresNotKept: .conflict
         case .newerSchema: .internal
         case .badName, .countMismatch, .badAnnotation, .badLabelRows, .badInput: .validation
         }

@@ -39,6 +39,8 @@ public struct RunSummary: Codable, Sendable, Equatable {
     /// Images with at least one annotation.
     public var anomalyImageCount: Int
     public var annotationCount: Int
+    /// `features`, or `norms` for a run that keeps only its norms (the labeler disables what needs features).
+    public var contents: RunContents
 }
 
 /// One image of a run as `GET /api/runs/{run}/images` lists it.

@@ -19,6 +19,9 @@ struct ExtractCommand: AsyncParsableCommand {
             position; each position becomes its own extraction run (named RUN, or RUN_<position> when
             there are several). Weights and the prompt embedding are loaded once.
 
+            --keep norms stores only the token norms (norms.npy), enough for labeling and norm maps:
+              normlab extract --dataset imagenet500 --model ~/sd15 --run sd15 --keep norms
+
             Resumable: finished batches are made durable as they complete. After a kill or Ctrl-C, run the
             same command again and it continues with the missing images only.
 
@@ -39,6 +42,10 @@ struct ExtractCommand: AsyncParsableCommand {
 
     @Option(help: "Comma-separated positions.")
     var positions = "up_blocks[1]"
+
+    @Option(help: ArgumentHelp("What each run keeps: features (features.npy, float16 tokens, and norms.npy) or norms (norms.npy only).",
+                               discussion: "A norms-only run is enough for norm maps, labeling and norm statistics and is C/2 times smaller (C channels of float16 per token against one float32); prototypes, detect, report, suggest and similarity need the features and refuse it."))
+    var keep: RunContents = .features
 
     @OptionGroup var preparation: PreparationOptions
     @OptionGroup var reference: ReferenceOptions
@@ -85,7 +92,8 @@ extension ExtractCommand {
         let wanted = try parsePositions(positions, model: pipeline.unet)
         let hashing = Date()
         let settings = try ExtractionSettings(model: model, pipeline: pipeline, options: options, prompt: reference.prompt,
-                                              batchSize: batchSize, exactWeights: reference.exactWeights, preparation: preparation.preparation)
+                                              batchSize: batchSize, exactWeights: reference.exactWeights, preparation: preparation.preparation,
+                                              keep: keep)
         let seconds = Date().timeIntervalSince(hashing)
         if seconds > 1 { note(String(format: "hashed the model weights (SHA-256) in %.1f s", seconds)) }
         return (pipeline, wanted, settings)

@@ -32,7 +32,7 @@ struct NormGridCommand: ParsableCommand {
             guard let i = Int(text.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--images: '\(text)' is not an image index") }
             return i
         }
-        let chart = try NormGrid.chart(rows: rows, images: indices, features: { try store.features(of: $0) })
+        let chart = try NormGrid.chart(rows: rows, images: indices, norms: { try store.norms(of: $0) })
         try NormGrid.svg(chart).write(toFile: output, atomically: true, encoding: .utf8)
         note("norm grid of \(rows.count) row\(rows.count == 1 ? "" : "s") × \(chart.rows[0].panels.count) maps → \(output)")
     }

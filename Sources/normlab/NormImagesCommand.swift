@@ -26,7 +26,7 @@ struct NormImagesCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try database.open()
         let run = try store.run(named: self.run)
-        let reader = try store.features(of: run)
+        let reader = try store.norms(of: run)
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         var progress = ProgressReporter(total: run.imageCount, done: 0, label: "norm-images")
         for image in 0..<run.imageCount {

@@ -11,6 +11,7 @@ struct DatabaseOptions: ParsableArguments {
 
 /// `--kind patch2x2|point`.
 extension AnnotationKind: ExpressibleByArgument {}
+extension RunContents: ExpressibleByArgument {}
 
 /// Prints to standard error (progress and summaries; standard output stays for data).
 func note(_ text: String) {

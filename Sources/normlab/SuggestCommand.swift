@@ -29,11 +29,12 @@ struct SuggestCommand: AsyncParsableCommand {
     func run() async throws {
         let store = try database.open()
         let r = try store.run(named: runName)
+        let features = try store.features(of: r)
         let recorded = try store.prototypes(run: runName)
         guard prototype != nil || !recorded.isEmpty else {
             throw ValidationError("run '\(runName)' has no recorded prototype; pass --prototype ID|FILE.npy (normlab prototype records one)")
         }
-        let e = try EvaluatedRun.resolve(run: r, features: try store.features(of: r), catalog: store,
+        let e = try EvaluatedRun.resolve(run: r, features: features, catalog: store,
                                          prototypes: prototype.map { EvaluatedRun.Prototypes.arguments([$0]) } ?? .newest(orLabelMean: false), images: .from(fromIndex))
         let proto = e.prototypes[0]
         guard proto.vector.count == r.channels else {

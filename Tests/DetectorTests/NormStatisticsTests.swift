@@ -66,13 +66,13 @@ import LabelStore
         let (store, dir) = try await NumPyCrossCheckTests.store()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let run = try store.run(named: "r"), reader = try store.features(of: run)
-        let chart = try NormGrid.chart(rows: [[run], [run]], images: [0, 5], features: { _ in reader })
+        let chart = try NormGrid.chart(rows: [[run], [run]], images: [0, 5], norms: { _ in reader.normReader })
         #expect(chart.rows.count == 2 && chart.rows[0].panels.map(\.title) == ["image 0", "image 5"])
         let svg = NormGrid.svg(chart)
         let hi = Double(max(reader.norms(image: 0).max()!, reader.norms(image: 5).max()!))
         #expect(svg.contains("class=\"normgrid-row\" data-row=\"1\" data-name=\"r\" data-max=\"\(num(hi))\""))
         #expect(svg.components(separatedBy: "class=\"token\"").count - 1 == 2 * 2 * 64)
-        #expect(throws: NormGrid.Failure.self) { try NormGrid.chart(rows: [[run]], images: [12], features: { _ in reader }) }
-        #expect(throws: NormGrid.Failure.self) { try NormGrid.chart(rows: [[run], [run, run]], images: [0], features: { _ in reader }) }
+        #expect(throws: NormGrid.Failure.self) { try NormGrid.chart(rows: [[run]], images: [12], norms: { _ in reader.normReader }) }
+        #expect(throws: NormGrid.Failure.self) { try NormGrid.chart(rows: [[run], [run, run]], images: [0], norms: { _ in reader.normReader }) }
     }
 }

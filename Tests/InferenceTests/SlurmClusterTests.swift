@@ -49,6 +49,17 @@ struct SlurmClusterTests {
         #expect(rows.contains { $0.split(separator: ",")[1] != "0" } && rows.contains { $0.split(separator: ",")[2] != "0" }, "\(rows)")
     }
 
+    /// `--keep norms` reaches every array task: the shards write only norm slices and the merged run
+    /// equals a single-process `extract --keep norms`, byte for byte.
+    @Test func normsOnlySlurmExtractionEqualsOneProcess() throws {
+        let w = try SlurmCluster.Workspace(images: 8)
+        defer { w.remove() }
+        let run = try w.normlab(["slurm", "extract"] + w.extractArgs + ["--keep", "norms", "--shards", "2", "--wait"])
+        try #require(run.status == 0, "\(run.stderr)")
+        #expect(try String(contentsOfFile: w.dir + "/c.features/r.shards/job.sh", encoding: .utf8).contains("--keep norms"))
+        try w.expectSameAsOneProcess(keep: .norms)
+    }
+
     @Test func aFailedShardCancelsTheMergeAndResubmittingItCompletes() throws {
         let w = try SlurmCluster.Workspace(images: 8)
         defer { w.remove() }
@@ -148,18 +159,21 @@ enum SlurmCluster {
         }
 
         /// Run "r" of the cluster equals the same extraction in one local process, file by file.
-        func expectSameAsOneProcess(batchSize: String = "2") throws {
+        func expectSameAsOneProcess(batchSize: String = "2", keep: RunContents = .features) throws {
             let single = dir + "/one.sqlite"
             try #require(try normlab(["dataset", "add", "--db", single, "photos", dir + "/images"]).status == 0)
             let args = extractArgs.map { $0 == db ? single : $0 }.map { $0 == "2" ? batchSize : $0 }
-            let one = try normlab(["extract"] + args)
+            let one = try normlab(["extract"] + args + ["--keep", keep.rawValue])
             try #require(one.status == 0, "\(one.stderr)")
-            for file in ["features.npy", "norms.npy", "extract-settings.json"] {
+            let files = (keep == .features ? ["features.npy"] : []) + ["norms.npy", "extract-settings.json"]
+            #expect(try FileManager.default.contentsOfDirectory(atPath: "\(dir)/c.features/r").sorted() == files.sorted())
+            for file in files {
                 let a = FileManager.default.contents(atPath: "\(dir)/c.features/r/\(file)")
                 let b = FileManager.default.contents(atPath: "\(dir)/one.features/r/\(file)")
                 #expect(a != nil && a == b, "\(file): the merged run differs from one process")
             }
-            #expect(try LabelStore(path: db).run(named: "r").imageCount == 8)
+            let run = try LabelStore(path: db).run(named: "r")
+            #expect(run.imageCount == 8 && run.contents == keep)
         }
 
         /// The database's files, moved into `away/` until `restore()`.

@@ -25,6 +25,32 @@ import Testing
         #expect(meta.source == "import" && meta.sourceFile == "f.npy" && meta.normlabVersion == normlabVersion)
     }
 
+    /// `--keep norms`: the folder holds norms.npy only, with the bytes a full import writes; the run
+    /// says so in the store and in `runSummaries`, and opening its features is refused as a conflict.
+    @Test func importKeepingOnlyNormsWritesTheFullImportsNorms() async throws {
+        let tmp = try TempFolder()
+        let store = try LabelStore(path: tmp.file("db.sqlite"))
+        try writeFeatures(tmp.file("f.npy"), n: 3, c: 4, h: 2, w: 3, planted: [(1, 2, 1)], high: 3)
+        let full = try await store.importFeatures(file: tmp.file("f.npy"), dataset: "d", run: "full")
+        let norms = try await store.importFeatures(file: tmp.file("f.npy"), dataset: "d", run: "n", keep: .norms)
+        #expect(full.contents == .features && norms.contents == .norms)
+        #expect(try store.run(named: "n").contents == .norms)
+        let folder = store.resolve(norms.featurePath)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["norms.npy"])
+        let bytes = FileManager.default.contents(atPath: folder + "/norms.npy")
+        #expect(bytes != nil && bytes == FileManager.default.contents(atPath: store.resolve(full.featurePath) + "/norms.npy"))
+        #expect(norms.channels == 4 && norms.height == 2 && norms.width == 3)
+        let reader = try store.norms(of: norms)   // kept alive: its buffers point into the mapping
+        #expect(reader.norms(image: 1)[1 * 3 + 2] == 6)
+        do {
+            _ = try store.features(of: norms)
+            Issue.record("a norms-only run's features were opened")
+        } catch let e as LabelStoreError {
+            #expect(e == .featuresNotKept(run: "n") && e.category == .conflict && "\(e)".contains("--keep norms"))
+        }
+        #expect(try store.runSummaries().map(\.contents) == [.features, .norms])
+    }
+
     @Test func badFilesAreRefusedAndNothingIsStored() async throws {
         let tmp = try TempFolder()
         let store = try LabelStore(path: tmp.file("db.sqlite"))

@@ -56,6 +56,30 @@ import Testing
         #expect(try store.imageSummaries(run: "old-run", filter: .labeled).map(\.index) == [0, 1])
     }
 
+    /// 0005: runs made before it keep features; the column takes only 'features' or 'norms'.
+    @Test func runsFromBeforeTheContentsColumnKeepFeatures() async throws {
+        let tmp = try TempFolder()
+        let path = tmp.file("old.sqlite")
+        do {
+            let old = try LabelStore.openForTesting(path: path, upTo: "0004_experiments")
+            try await old.write { db in
+                try db.execute(sql: "INSERT INTO datasets (id, name, created_at) VALUES (1, 'd', 'then')")
+                try db.execute(sql: """
+                    INSERT INTO runs (id, dataset_id, name, image_count, channels, height, width, feature_path, created_at)
+                    VALUES (1, 1, 'old-run', 0, 4, 4, 4, 'x', 'then')
+                    """)
+            }
+            try old.close()
+        }
+        let store = try LabelStore(path: path)
+        #expect(try store.run(named: "old-run").contents == .features)
+        #expect(throws: (any Error).self) {
+            try store.pool.write { db in try db.execute(sql: "UPDATE runs SET contents = 'half' WHERE id = 1") }
+        }
+        try await store.pool.write { db in try db.execute(sql: "UPDATE runs SET contents = 'norms' WHERE id = 1") }
+        #expect(try store.run(named: "old-run").contents == .norms)
+    }
+
     @Test func refusesADatabaseFromANewerVersion() async throws {
         let tmp = try TempFolder()
         let path = tmp.file("new.sqlite")

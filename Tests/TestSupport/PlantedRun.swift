@@ -56,10 +56,11 @@ public struct PlantedRun: Sendable {
     }
 
     /// Writes `<folder>/<run>.npy` and imports it into `store` as run `run` of dataset `dataset`
-    /// (default `<run>-ds`).
-    public func importRun(into store: LabelStore, folder: String, run: String, dataset: String? = nil) async throws {
+    /// (default `<run>-ds`), keeping features and norms or (`keep: .norms`) only the norms.
+    public func importRun(into store: LabelStore, folder: String, run: String, dataset: String? = nil,
+                          keep: RunContents = .features) async throws {
         let file = folder + "/\(run).npy"
         try write(to: file)
-        try await store.importFeatures(file: file, dataset: dataset ?? "\(run)-ds", run: run)
+        try await store.importFeatures(file: file, dataset: dataset ?? "\(run)-ds", run: run, keep: keep)
     }
 }

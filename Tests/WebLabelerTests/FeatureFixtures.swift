@@ -15,6 +15,8 @@ struct FeatureFixture {
     var dataset: String? = nil
     /// Token (image, x, y) → its 4 channels, replacing the noise and planted patches when given.
     var tokens: ((Int, Int, Int) -> [Float])? = nil
+    /// `features import --keep`: "norms" makes a run without features (as `extract --keep norms`).
+    var keep = "features"
 
     static let channels = 4
 
@@ -50,7 +52,7 @@ struct FeatureFixture {
         let file = folder.appendingPathComponent("\(run).npy")
         try write(to: file)
         try Normlab.run([
-            "features", "import", "--db", database.path, "--dataset", dataset, "--run", run, file.path,
+            "features", "import", "--db", database.path, "--dataset", dataset, "--run", run, "--keep", keep, file.path,
         ])
     }
 
