@@ -67,12 +67,8 @@ import NPYFormat
         defer { try? FileManager.default.removeItem(atPath: w.dir); try? FileManager.default.removeItem(atPath: w.model) }
         let args = ["--labels", try Self.golden() + "/labels.npy", "--experiments", "anomalies,token-groups",
                     "--positions", "conv_in,down_blocks[2].downsamplers[0],up_blocks[1].upsamplers[0]"]
-        let p = Process()
-        p.executableURL = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("normlab")
-        p.arguments = ["experiments", "run", "--db", w.db, "--dataset", "photos", "--model", w.model, "--batch-size", "2",
-                       "-o", w.dir + "/a", "--throttle-ms", "1500"] + args
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try startNormlab(["experiments", "run", "--db", w.db, "--dataset", "photos", "--model", w.model, "--batch-size", "2",
+                                  "-o", w.dir + "/a", "--throttle-ms", "1500"] + args)
         let state = w.dir + "/a/.progress/state.json"
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline && !FileManager.default.fileExists(atPath: state) { usleep(50_000) }

@@ -49,7 +49,7 @@ import Testing
         var duration = 0.0, cutMidway = 0
         for (k, run) in runs.enumerated() {
             let started = Date()
-            let process = try Self.start(["labels", "import", "--db", db, "--run", run, folder.root + "/labels.npy"])
+            let process = try startNormlab(["labels", "import", "--db", db, "--run", run, folder.root + "/labels.npy"])
             if k == 0 { process.waitUntilExit(); duration = Date().timeIntervalSince(started) } // cut right after it exits
             else { usleep(UInt32(duration * [0, 0.1, 0.3, 0.6, 0.9][k] * 1e6)) } // blocking: a starved task would cut late
             let finished = !process.isRunning && process.terminationStatus == 0
@@ -63,16 +63,6 @@ import Testing
         }
         #expect(cutMidway >= 2, "the import (\(duration) s) ended before most cuts")
         try folder.unmountCleanly()
-    }
-
-    static func start(_ arguments: [String]) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: normlabExecutable)
-        p.arguments = arguments
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
     }
 
     struct Figures {

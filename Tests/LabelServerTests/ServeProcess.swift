@@ -5,14 +5,8 @@ import TestSupport
 /// (the rest of its output is drained, so the server never blocks on a full pipe).
 func startServe(db: String, web: String, environment: [String: String] = [:]) async throws -> (Process, Int) {
     try "<h1>x</h1>".write(toFile: web + "/index.html", atomically: true, encoding: .utf8)
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: normlabExecutable)
-    process.arguments = ["serve", "--db", db, "--port", "0", "--web", web]
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = FileHandle.nullDevice
-    try process.run()
+    let process = try startNormlab(["serve", "--db", db, "--port", "0", "--web", web], environment: environment, stdout: pipe)
     let line = await Task.detached {
         var data = Data()
         while !data.contains(UInt8(ascii: "\n")) {
