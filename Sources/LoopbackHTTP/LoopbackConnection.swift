@@ -41,10 +41,9 @@ public final class LoopbackConnection {
         let status = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard status == 0 else {
-            close(fd)
-            throw HTTPClientError("cannot connect to 127.0.0.1:\(port)")
-        }
+        // No close(fd) here: every stored property is set, so a throw runs deinit, which closes it
+        // (closing twice could close a descriptor the process has reused meanwhile).
+        guard status == 0 else { throw HTTPClientError("cannot connect to 127.0.0.1:\(port)") }
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         if let timeout {
