@@ -77,6 +77,10 @@ let package = Package(
             ]
         ),
 
+        // A hand-written HTTP/1.1 client for loopback (keep-alive or one request per connection, paths
+        // sent verbatim) and the port `normlab serve` prints: the labeling benchmarks and the API tests share it.
+        .target(name: "LoopbackHTTP"),
+
         // A small SVG chart writer (bars, lines, histograms, heatmaps, norm maps); no dependencies.
         .target(name: "Charts"),
 
@@ -98,6 +102,7 @@ let package = Package(
             name: "normlab",
             dependencies: [
                 "Inference", "Extraction", "NPYFormat", "FeatureStore", "Domain", "LabelStore", "LabelServer", "ImageIO", "Detector", "Charts", "CKernels", "Experiments", "Demo",
+                "LoopbackHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -129,7 +134,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LabelServerTests",
-            dependencies: ["LabelServer", "APIRequests", "LabelStore", "FeatureStore", "NPYFormat", "PowerFS", "ImageIO", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LabelServer", "APIRequests", "LabelStore", "FeatureStore", "NPYFormat", "PowerFS", "ImageIO", "TestSupport", "LoopbackHTTP", .product(name: "GRDB", package: "GRDB.swift")],
             resources: [.copy("Fixtures")]
         ),
         // Drives headless chromium (DevTools protocol) against a live `normlab serve` and reads the

@@ -25,7 +25,8 @@ public struct ResolvedPrototype: Sendable {
     public let description: String
     /// The recorded id when chosen by id or as the run's newest.
     public let id: Int64?
-    /// Images 0..<trainImages of `sourceRun` were averaged (a recorded prototype, or the mean of the run's labels).
+    /// Images 0..<trainImages of `sourceRun` were averaged (a recorded prototype, a file equal to one, or the
+    /// mean of the run's labels).
     public let sourceRun: String?
     public let trainImages: Int?
     /// The recorded prototype: by id, the newest, or the one of the scanned run equal to a file.
@@ -46,11 +47,16 @@ public struct ResolvedPrototype: Sendable {
     }
 
     /// A float32/float16 (C,) .npy; `match` is the recorded prototype of the scanned run with the same vector, if any.
+    /// A file equal to a recorded prototype counts as that prototype (README, "`normlab prototype` and
+    /// `normlab detect`"), so it brings that prototype's source run and split: `detect` and `report` both
+    /// evaluate its test split.
     public init(file path: String, match: (([Float]) throws -> PrototypeRecord?)) throws {
         let (shape, values) = try NPY.readFloats(path: path)
         guard shape.count == 1 else { throw Detection.Failure(description: "\(path): a prototype must have shape (C,), found \(shape)") }
-        self.init(vector: values, description: "from \(path)", id: nil, sourceRun: nil, trainImages: nil, label: path,
-                  record: try match(values), file: path)
+        let record = try match(values)
+        let equal = record.map { " (equal to recorded prototype #\($0.id) of run '\($0.run)', images 0..<\($0.trainImages))" } ?? ""
+        self.init(vector: values, description: "from \(path)" + equal, id: nil, sourceRun: record?.run, trainImages: record?.trainImages,
+                  label: path, record: record, file: path)
     }
 
     /// First evaluated image by default: the test split when the prototype was averaged over part of

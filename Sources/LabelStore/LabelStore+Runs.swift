@@ -67,14 +67,17 @@ extension LabelStore {
         try pool.read { db in
             let run = try Self.run(db, named: name)
             var files = [String?](repeating: nil, count: run.imageCount)
-            for row in try Row.fetchAll(db, sql: "SELECT image_index, file_name FROM images WHERE dataset_id = ? AND image_index < ?",
-                                        arguments: [run.datasetID, run.imageCount]) {
-                files[row["image_index"] as Int] = row["file_name"]
-            }
+            let images = try db.makeStatement(sql: "SELECT image_index, file_name FROM images WHERE dataset_id = ? AND image_index < ?")
+            let (image, file) = try (images.column("image_index"), images.column("file_name"))
+            let imageRows = try Row.fetchCursor(images, arguments: [run.datasetID, run.imageCount])
+            while let row = try imageRows.next() { files[row[image] as Int] = row[file] }
             var counts = [Int](repeating: 0, count: run.imageCount)
-            for row in try Row.fetchAll(db, sql: "SELECT image_index, COUNT(*) AS n FROM annotations WHERE run_id = ? GROUP BY image_index",
-                                        arguments: [run.id]) where (row["image_index"] as Int) < run.imageCount {
-                counts[row["image_index"] as Int] = row["n"]
+            let annotations = try db.makeStatement(sql: "SELECT image_index, COUNT(*) AS n FROM annotations WHERE run_id = ? GROUP BY image_index")
+            let (annotated, n) = try (annotations.column("image_index"), annotations.column("n"))
+            let countRows = try Row.fetchCursor(annotations, arguments: [run.id])
+            while let row = try countRows.next() {
+                let i: Int = row[annotated]
+                if i < run.imageCount { counts[i] = row[n] }
             }
             var reviewed = [Bool](repeating: false, count: run.imageCount)
             for index in try Int.fetchAll(db, sql: "SELECT image_index FROM reviews WHERE run_id = ? AND reviewed = 1",

@@ -122,3 +122,9 @@ func readInputTensor(_ path: String, shape: [Int]) throws -> Tensor {
 func writeOutputTensor(_ t: Tensor, to path: String?) throws {
     if let path { try NPY.write(t.data, shape: t.shape, to: path) }
 }
+
+/// A benchmark's refusal or failure, with its message.
+struct ValidationErrorText: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}

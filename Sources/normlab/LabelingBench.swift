@@ -3,6 +3,7 @@ import FeatureStore
 import Foundation
 import LabelServer
 import LabelStore
+import LoopbackHTTP
 
 /// `normlab bench labeling`: the labeling service's performance targets (README, "Labeler" and "HTTP API").
 struct LabelingBench: AsyncParsableCommand {
@@ -74,15 +75,15 @@ struct LabelingBench: AsyncParsableCommand {
     private func toggleLatencies(port: Int) async throws -> [Double] {
         let toggles = self.toggles
         let perClient = try await onThreads(clients) { client in
-            let connection = try BenchConnection(port: port)
+            let connection = try LoopbackConnection(port: port)
             var times: [Double] = []
             for i in 0..<toggles {
                 let (image, x, y) = (client % 16, 2 * ((i / 2) % 24), 2 * (client % 24))
                 let path = "/api/runs/grid48/images/\(image)/annotations"
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                let (status, _) = i % 2 == 0
-                    ? try connection.request("POST", path, body: #"{"x":\#(x),"y":\#(y),"annotator":"bench"}"#)
-                    : try connection.request("DELETE", path + "?x=\(x)&y=\(y)&kind=patch2x2")
+                let status = i % 2 == 0
+                    ? try connection.request("POST", path, body: #"{"x":\#(x),"y":\#(y),"annotator":"bench"}"#).status
+                    : try connection.request("DELETE", path + "?x=\(x)&y=\(y)&kind=patch2x2").status
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
                 guard status == 201 || status == 200 || status == 204 else { throw ValidationErrorText("toggle answered \(status)") }
             }
@@ -93,10 +94,10 @@ struct LabelingBench: AsyncParsableCommand {
 
     private func sequential(port: Int, _ count: Int, _ path: @escaping @Sendable (Int) -> String) async throws -> [Double] {
         try await onThreads(1) { _ in
-            let connection = try BenchConnection(port: port)
+            let connection = try LoopbackConnection(port: port)
             return try (0..<count).map { i in
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                let (status, _) = try connection.request("GET", path(i))
+                let status = try connection.request("GET", path(i)).status
                 guard status == 200 else { throw ValidationErrorText("GET \(path(i)) answered \(status)") }
                 return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
             }

@@ -2,6 +2,7 @@ import ArgumentParser
 import FeatureStore
 import Foundation
 import LabelStore
+import LoopbackHTTP
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -66,12 +67,12 @@ struct SoakBench: AsyncParsableCommand {
     private func annotate(port: Int, start: UInt64, end: UInt64) async throws -> [[Sample]] {
         let (clients, images) = (self.clients, self.images)
         return try await onThreads(clients) { client in
-            let connection = try BenchConnection(port: port)
+            let connection = try LoopbackConnection(port: port)
             var samples: [Sample] = []
             var visit = 0
             func timed(_ kind: Sample.Kind, _ method: String, _ path: String, _ body: String = "") throws {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                let (status, _) = try connection.request(method, path, body: body)
+                let status = try connection.request(method, path, body: body).status
                 let t1 = DispatchTime.now().uptimeNanoseconds
                 guard (200..<300).contains(status) else { throw ValidationErrorText("\(method) \(path) answered \(status)") }
                 samples.append(Sample(kind: kind, at: Double(t1 - start) / 1e9, ms: Double(t1 - t0) / 1e6))
@@ -151,19 +152,10 @@ private final class ServeProcess: @unchecked Sendable {
         process.standardOutput = out
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
         try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line += chunk
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
-              let port = Int(text[range].split(separator: ":").last ?? "") else {
+        do { port = try servedPort(from: out) } catch {
             process.terminate()
-            throw ValidationErrorText("normlab serve printed no URL: \(text)")
+            throw error
         }
-        self.port = port
     }
 
     /// Resident set size now (VmRSS), in MiB.

@@ -11,6 +11,7 @@ import os
 import shutil
 
 import torch
+from bench_common import random_model
 from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
 from transformers import CLIPTextConfig, CLIPTextModel
 
@@ -20,12 +21,10 @@ ap.add_argument("--out", required=True)
 a = ap.parse_args()
 cfg = os.path.abspath(a.configs)
 torch.set_num_threads(2)
-torch.manual_seed(0)
-unet = UNet2DConditionModel.from_config(UNet2DConditionModel.load_config(os.path.join(cfg, "sd15_unet")))
+unet = random_model(UNet2DConditionModel, os.path.join(cfg, "sd15_unet"), seed=0)
 unet.half().save_pretrained(os.path.join(a.out, "unet"), safe_serialization=True)
 del unet
-torch.manual_seed(0)
-vae = AutoencoderKL.from_config(AutoencoderKL.load_config(os.path.join(cfg, "sd_vae")))
+vae = random_model(AutoencoderKL, os.path.join(cfg, "sd_vae"), seed=0)
 vae.half().save_pretrained(os.path.join(a.out, "vae"), safe_serialization=True)
 del vae
 torch.manual_seed(0)

@@ -25,19 +25,12 @@ import statistics
 import sys
 import time
 
+from bench_common import limit_threads, peak_rss_mib, random_model, timed
+
 THREADS = int(os.environ.get("PEER_THREADS", "2"))
-os.environ.setdefault("OMP_NUM_THREADS", str(THREADS))
-os.environ.setdefault("MKL_NUM_THREADS", str(THREADS))
+limit_threads(THREADS)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-
-
-def peak_rss_mib():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def rel_diff(y, ref):
@@ -159,8 +152,7 @@ def prepare(a):
         t0 = time.perf_counter()
         feeds = inputs(a.out, model)
         if a.force or not os.path.exists(os.path.join(a.out, f"{model}.xml")):
-            torch.manual_seed(0)
-            cls.from_config(cls.load_config(cfg_dir)).eval().save_pretrained(os.path.join(a.out, model))
+            random_model(cls, cfg_dir, seed=0).save_pretrained(os.path.join(a.out, model))
             module = load_torch(a.out, model)
             with torch.no_grad():
                 np.save(os.path.join(a.out, f"{model}_torch.npy"), module(*(torch.from_numpy(f) for f in feeds)).numpy())
@@ -203,17 +195,9 @@ def time_one(a):
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")
     feeds = inputs(a.out, a.model)
-    t0 = time.perf_counter()
-    y = run(feeds)
-    warm = time.perf_counter() - t0
-    times = []
-    for _ in range(a.reps):
-        t0 = time.perf_counter()
-        y = run(feeds)
-        times.append(time.perf_counter() - t0)
+    y, timing = timed(lambda: run(feeds), a.reps)
     ref = np.load(os.path.join(a.out, f"{a.model}_torch.npy"))
-    print(json.dumps({"median_s": statistics.median(times), "min_s": min(times), "warmup_s": warm, "times_s": sorted(times),
-                      "load_s": load_s, "peak_rss_mib": peak_rss_mib(), "load_peak_rss_mib": load_peak, "version": version, "threads": THREADS,
+    print(json.dumps({**timing, "load_s": load_s, "peak_rss_mib": peak_rss_mib(), "load_peak_rss_mib": load_peak, "version": version, "threads": THREADS,
                       "agreement": rel_diff(y, ref),
                       "error_vs_fp64": rel_diff(y, np.load(os.path.join(a.out, f"{a.model}_fp64.npy")))}))
 

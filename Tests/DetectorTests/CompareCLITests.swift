@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import NPYFormat
 import Testing
 
@@ -9,10 +10,9 @@ import Testing
     /// labels, and run "other" of another dataset with a 16×16 grid.
     static func paperDatabase() throws -> (dir: String, db: String) {
         try #require(FileManager.default.isExecutableFile(atPath: DetectCLITests.executable), "build normlab first")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("compare-cli-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try NPY.write([Float](repeating: 1, count: 500 * 32 * 32), shape: [500, 1, 32, 32], to: dir + "/f.npy")
-        try NPY.write([Float](repeating: 1, count: 500 * 16 * 16), shape: [500, 1, 16, 16], to: dir + "/g.npy")
+        let dir = try TempFolder.create("compare-cli")
+        try PlantedRun(count: 500, channels: 1, height: 32, width: 32, background: 1).write(to: dir + "/f.npy")
+        try PlantedRun(count: 500, channels: 1, height: 16, width: 16, background: 1).write(to: dir + "/g.npy")
         let db = dir + "/db.sqlite"
         for m in ["sd15", "sd21", "sdturbo"] {
             #expect(try DetectCLITests.normlab(["features", "import", "--db", db, "--dataset", "imagenet", "--run", m, dir + "/f.npy"]).status == 0)
@@ -25,7 +25,7 @@ import Testing
 
     @Test func paperRunsGiveTheNumPyValues() throws {
         let (dir, db) = try Self.paperDatabase()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { TempFolder.remove(dir) }
         let want = try RunComparisonTests.expected()
         for t in 0...2 {
             let r = try DetectCLITests.normlab(["compare", "--db", db, "--runs", "sd15,sd21,sdturbo", "--tolerance", "\(t)", "-o", dir + "/c\(t)"])
@@ -48,7 +48,7 @@ import Testing
 
     @Test func refusesOtherDatasetsAndBadOptions() throws {
         let (dir, db) = try Self.paperDatabase()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { TempFolder.remove(dir) }
         for (args, message) in [(["--runs", "sd15,other"], "run 'sd15' (dataset 'imagenet', 500 images) and run 'other' (dataset 'small'"),
                                 (["--runs", "sd15"], "at least 2 runs"),
                                 (["--runs", "sd15,sd15"], "named twice"),
@@ -66,9 +66,8 @@ import Testing
     /// Two runs of the same features and prototype detect the same tokens: every detection matched,
     /// and those of the NumPy fixture's test images among them.
     @Test func detectionsOfIdenticalRunsMatchOneToOne() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("compare-det-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try TempFolder.create("compare-det")
+        defer { TempFolder.remove(dir) }
         let fx = NumPyCrossCheckTests.fixtures, db = dir + "/db.sqlite"
         for r in ["r", "r2"] { #expect(try DetectCLITests.normlab(["features", "import", "--db", db, "--dataset", "d", "--run", r, fx + "/features.npy"]).status == 0) }
         let r = try DetectCLITests.normlab(["compare", "--db", db, "--runs", "r,r2", "--source", "detections", "--prototype", fx + "/prototype.npy",

@@ -1,13 +1,13 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `normlab norm-grid` as a user runs it on the detector fixture run imported twice.
 @Suite struct NormGridCLITests {
     @Test func rowsOfRunsColumnsOfImagesOrRuns() throws {
         try #require(FileManager.default.isExecutableFile(atPath: DetectCLITests.executable), "build normlab first")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("norm-grid-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try TempFolder.create("norm-grid")
+        defer { TempFolder.remove(dir) }
         let fx = NumPyCrossCheckTests.fixtures, db = dir + "/db.sqlite"
         for r in ["r", "r2"] { #expect(try DetectCLITests.normlab(["features", "import", "--db", db, "--dataset", "d", "--run", r, fx + "/features.npy"]).status == 0) }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import NPYFormat
 import Testing
 import FeatureStore
@@ -13,8 +14,7 @@ import LabelStore
 
     /// A temporary label store with the fixture imported as run "r"; the caller removes `dir`.
     static func store() async throws -> (LabelStore, String) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("detect-fixture-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try TempFolder.create("detect-fixture")
         let store = try LabelStore(path: dir + "/db.sqlite")
         try await store.importFeatures(file: fixtures + "/features.npy", dataset: "d", run: "r")
         for (file, kind) in [("labels_patch.npy", AnnotationKind.patch2x2), ("labels_point.npy", .point)] {
@@ -31,7 +31,7 @@ import LabelStore
 
     @Test func prototypeCurvesAndDetectionsMatchNumPy() async throws {
         let (store, dir) = try await Self.store()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { TempFolder.remove(dir) }
         let want = try Self.expected()
         let reader = try store.features(of: try store.run(named: "r"))
         let patches = try store.labelRows(run: "r", kind: .patch2x2), points = try store.labelRows(run: "r", kind: .point)
@@ -67,7 +67,7 @@ import LabelStore
     /// all give the similarities of a plain double-precision computation (to float32 rounding).
     @Test func blockingThreadsAndSeveralPrototypesAgree() async throws {
         let (store, dir) = try await Self.store()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { TempFolder.remove(dir) }
         let reader = try store.features(of: try store.run(named: "r"))
         let (_, p1) = try NPY.readFloats(path: Self.fixtures + "/prototype.npy")
         let p2 = (0..<64).map { Float($0 % 7) - 3 }

@@ -20,7 +20,7 @@ import LabelStore
     @Test func reportCurveEqualsDetectCurve() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: DetectCLITests.executable), "build normlab first")
         let (_, dir) = try await NumPyCrossCheckTests.store()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { TempFolder.remove(dir) }
         let db = dir + "/db.sqlite"
         func run(_ args: String...) throws -> (status: Int32, out: String, err: String) { try DetectCLITests.normlab(args) }
         #expect(try run("prototype", "--db", db, "--run", "r", "--train-fraction", "0.75").out == "1\n")
@@ -38,11 +38,33 @@ import LabelStore
         #expect(fromDetect == (try DetectCLITests.expectedCounts("test_token")))
     }
 
+    /// A `.npy` equal to a prototype recorded for the run counts as that prototype (README, "`normlab
+    /// prototype` and `normlab detect`"): `report` evaluates its test split as with its id, and so does `detect`.
+    @Test func aFileEqualToARecordedPrototypeUsesItsSplit() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: DetectCLITests.executable), "build normlab first")
+        let (_, dir) = try await NumPyCrossCheckTests.store()
+        defer { TempFolder.remove(dir) }
+        let db = dir + "/db.sqlite", file = dir + "/proto.npy"
+        func run(_ args: String...) throws -> (status: Int32, out: String, err: String) { try DetectCLITests.normlab(args) }
+        #expect(try run("prototype", "--db", db, "--run", "r", "--train-fraction", "0.75", "-o", file).out == "1\n")
+        var texts: [String] = []
+        for (name, prototype) in [("by-id", "1"), ("by-file", file)] {
+            let report = try run("report", "--db", db, "--run", "r", "--prototype", prototype, "-o", dir + "/" + name)
+            try #require(report.status == 0, "\(report.err)")
+            texts.append(try String(contentsOfFile: dir + "/\(name)/report.txt", encoding: .utf8))
+        }
+        #expect(texts[1].contains("evaluated images: 9..<12"), "\(texts[1])")
+        #expect(Self.reportCounts(texts[1]) == Self.reportCounts(texts[0]))
+        let detect = try run("detect", "--db", db, "--run", "r", "--prototype", file, "-o", dir + "/curve.csv")
+        #expect(detect.status == 0 && detect.err.contains("test split"), "\(detect.err)")
+        #expect(try DetectCLITests.counts(dir + "/curve.csv") == Self.reportCounts(texts[1]))
+    }
+
     /// The same in process, through `EvaluatedRun` as the server's report and curve routes use it:
     /// the report's curve, the sweep of the run's scores and NumPy's curve over every image agree.
     @Test func evaluatedRunHasOneCurve() async throws {
         let (store, dir) = try await NumPyCrossCheckTests.store()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { TempFolder.remove(dir) }
         let run = try store.run(named: "r")
         let e = try EvaluatedRun.resolve(run: run, features: try store.features(of: run), catalog: store,
                                          prototypes: .arguments([NumPyCrossCheckTests.fixtures + "/prototype.npy"]), images: .testSplit(strict: false))

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import InputLimits
 import Testing
 @testable import Inference
@@ -7,8 +8,7 @@ import Testing
 /// and huge prompts are refused by name before anything is allocated.
 @Suite struct ConfigLimitTests {
     static func modelFolder(config: Data) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("unet-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try TempFolder.create("unet")
         try config.write(to: URL(fileURLWithPath: dir + "/config.json"))
         try FileManager.default.copyItem(atPath: try Fixture.unet("sd15_tiny") + "/unet/diffusion_pytorch_model.safetensors",
                                          toPath: dir + "/diffusion_pytorch_model.safetensors")
@@ -25,7 +25,7 @@ import Testing
     @Test func layersPerBlockOfATrillionIsRefused() throws {
         let config = try Data(contentsOf: URL(fileURLWithPath: try Fixture.root() + "/regressions/unet-layers-per-block-1e12.json"))
         let dir = try Self.modelFolder(config: config)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { TempFolder.remove(dir) }
         let error = try #require(throws: ConfigError.self) { try UNet(modelDirectory: dir) }
         #expect("\(error)".contains("layers_per_block = 1000000000000 is outside the supported range 1…64"), "\(error)")
     }
@@ -47,7 +47,7 @@ import Testing
     /// In range, but more layers than the weights hold: refused from the tensor names before any layer is built.
     @Test func countsThatDisagreeWithTheWeightsAreRefusedFirst() throws {
         let dir = try Self.modelFolder(config: try Self.sd15("layers_per_block", .number(3)))
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { TempFolder.remove(dir) }
         let error = try #require(throws: ConfigError.self) { try UNet(modelDirectory: dir) }
         #expect("\(error)".contains("3 resnets in down block 0 (layers_per_block)") && "\(error)".contains("hold 2"), "\(error)")
     }

@@ -29,13 +29,8 @@ import NPYFormat
 
     /// `experiments run` in the background, pausing 1.5 s after every saved unit of work, to be killed mid-way.
     static func startSlowly(_ w: (dir: String, db: String, model: String), _ extra: [String]) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: normlabExecutable)
-        p.arguments = ["experiments", "run", "--db", w.db, "--dataset", "photos", "--model", w.model, "--batch-size", "2",
-                       "--throttle-ms", "1500"] + extra
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
+        try startNormlab(["experiments", "run", "--db", w.db, "--dataset", "photos", "--model", w.model, "--batch-size", "2",
+                          "--throttle-ms", "1500"] + extra)
     }
 
     static func array(_ path: String) throws -> (shape: [Int], values: [Float]) { try NPY.readFloats(path: path) }

@@ -34,11 +34,7 @@ import NPYFormat
             try #require(add.status == 0, "\(add.stderr)")
         }
         // Slow it down (hidden test option), then kill -9 once at least one batch is durable.
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: normlabExecutable)
-        p.arguments = Self.extractArgs(db, model) + ["--throttle-ms", "1500"]
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try startNormlab(Self.extractArgs(db, model) + ["--throttle-ms", "1500"])
         let progress = dir + "/a.features/.staging-r_up_blocks1/progress.bin"
         let deadline = Date().addingTimeInterval(60)
         var done = 0
@@ -78,12 +74,8 @@ import NPYFormat
         defer { try? FileManager.default.removeItem(atPath: dir); try? FileManager.default.removeItem(atPath: model) }
         let db = dir + "/c.sqlite"
         try #require(try runNormlab(["dataset", "add", "--db", db, "photos", images]).status == 0)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: normlabExecutable)
-        p.arguments = Self.extractArgs(db, model) + ["--throttle-ms", "1500"]
         let err = Pipe()
-        p.standardError = err
-        try p.run()
+        let p = try startNormlab(Self.extractArgs(db, model) + ["--throttle-ms", "1500"], stderr: err)
         let progress = dir + "/c.features/.staging-r_up_blocks1/progress.bin"
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, (FileManager.default.contents(atPath: progress) ?? Data()).filter({ $0 == 1 }).count < 2 { usleep(50_000) }

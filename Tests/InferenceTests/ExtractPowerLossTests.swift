@@ -44,13 +44,10 @@ import Testing
 
     /// Starts a slowed-down extraction and cuts the power `delayMs` after two images are durable.
     private func cutMidBatch(db: String, model: String, folder: PowerLossFolder, delayMs: Int) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: normlabExecutable)
-        p.arguments = ExtractCommandTests.extractArgs(db, model) + ["--throttle-ms", "1500"]
         let log = folder.root + "/extract-cut.log"
         FileManager.default.createFile(atPath: log, contents: nil)
-        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        try p.run()
+        let p = try startNormlab(ExtractCommandTests.extractArgs(db, model) + ["--throttle-ms", "1500"],
+                                 stderr: try FileHandle(forWritingTo: URL(fileURLWithPath: log)))
         let progress = folder.path("a.features/.staging-r_up_blocks1/progress.bin")
         let deadline = Date().addingTimeInterval(60)
         var done = 0

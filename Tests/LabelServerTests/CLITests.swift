@@ -11,7 +11,7 @@ import Testing
         let dir = try TempFolder.create("normlab-cli")
         defer { TempFolder.remove(dir) }
         let db = dir + "/db.sqlite"
-        try NPY.write([Float](repeating: 0.25, count: 6 * 2 * 4 * 4), shape: [6, 2, 4, 4], to: dir + "/f.npy")
+        try PlantedRun(count: 6, channels: 2, height: 4, width: 4, background: 0.25).write(to: dir + "/f.npy")
         try NPY.write([Float](repeating: 0.25, count: 6 * 2 * 4), shape: [6, 2, 4], to: dir + "/rank3.npy")
         try NPY.write([0, 2, 2, 5, 0, 0] as [Int64], shape: [2, 3], to: dir + "/good.npy")
         try NPY.write([0, 2, 2, 7, 0, 0, 1, 1, 0] as [Int64], shape: [3, 3], to: dir + "/bad.npy")

@@ -12,7 +12,7 @@ import Testing
         let dir = try TempFolder.create("normlab-hostile")
         defer { TempFolder.remove(dir) }
         let db = dir + "/db.sqlite"
-        try NPY.write([Float](repeating: 0.25, count: 2 * 2 * 4 * 4), shape: [2, 2, 4, 4], to: dir + "/f.npy")
+        try PlantedRun(count: 2, channels: 2, height: 4, width: 4, background: 0.25).write(to: dir + "/f.npy")
         #expect(try normlab("features", "import", "--db", db, "--dataset", "d", "--run", "r", dir + "/f.npy").status == 0)
         let file = Self.tests.appendingPathComponent("NPYFormatTests/Fixtures/regressions/labels-v3-shape-overflow.npy").path
         let result = try normlab("labels", "import", "--db", db, "--run", "r", file)

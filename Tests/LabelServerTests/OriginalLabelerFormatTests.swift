@@ -12,8 +12,8 @@ import Testing
 
     @Test func normImagesAreTheNotebooksBytes() throws {
         try #require(FileManager.default.isExecutableFile(atPath: normlabExecutable), "build normlab first")
-        let dir = try temporaryFolder("norm-images")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try TempFolder.create("normlab-norm-images")
+        defer { TempFolder.remove(dir) }
         let db = dir + "/db.sqlite"
         #expect(try normlab("features", "import", "--db", db, "--dataset", "d", "--run", "r", Self.fixtures + "/features.npy").status == 0)
         let out = try normlab("norm-images", "--db", db, "--run", "r", "-o", dir + "/images")
@@ -38,9 +38,9 @@ import Testing
 
     @Test func jsonFolderRoundTrip() throws {
         try #require(FileManager.default.isExecutableFile(atPath: normlabExecutable), "build normlab first")
-        let dir = try temporaryFolder("json-folder")
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try NPY.write([Float](repeating: 0.25, count: 12 * 2 * 6 * 8), shape: [12, 2, 6, 8], to: dir + "/f.npy")
+        let dir = try TempFolder.create("normlab-json-folder")
+        defer { TempFolder.remove(dir) }
+        try PlantedRun(count: 12, channels: 2, height: 6, width: 8, background: 0.25).write(to: dir + "/f.npy")
         // What the original labeler left: image 3 with two clicks, image 7 looked at with none.
         try FileManager.default.createDirectory(atPath: dir + "/original", withIntermediateDirectories: true)
         try #"[{"x": 6, "y": 2}, {"x": 0, "y": 4}]"#.write(toFile: dir + "/original/norm_0003.json", atomically: true, encoding: .utf8)
@@ -77,11 +77,5 @@ import Testing
         let busy = try normlab("labels", "export", "--db", dir + "/a.sqlite", "--run", "r", "--format", "json-folder", "-o", dir + "/busy")
         #expect(busy.status != 0 && busy.output.contains("other .json file(s) (norm_0005.json"), "\(busy.output)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/busy") == ["norm_0005.json"])
-    }
-
-    func temporaryFolder(_ name: String) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("normlab-\(name)-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
     }
 }

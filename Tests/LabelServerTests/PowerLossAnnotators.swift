@@ -1,6 +1,7 @@
 import FeatureStore
 import Foundation
 import GRDB
+import LoopbackHTTP
 @testable import LabelStore
 
 /// One annotator of the power-loss tests. It owns a few places (no other client touches them), so

@@ -56,7 +56,7 @@ import Testing
                 retryFraction /= 2; fractions = [retryFraction]
             }
             let started = Date()
-            let process = try Self.start(["labels", "import", "--db", db, "--run", run, folder.root + "/labels.npy"])
+            let process = try startNormlab(["labels", "import", "--db", db, "--run", run, folder.root + "/labels.npy"])
             if k == 0 { process.waitUntilExit(); duration = Date().timeIntervalSince(started) } // cut right after it exits
             else { usleep(UInt32(duration * fractions.removeFirst() * 1e6)) } // blocking: a starved task would cut late
             let finished = !process.isRunning && process.terminationStatus == 0
@@ -70,16 +70,6 @@ import Testing
         }
         #expect(cutMidway >= 2, "the import (\(duration) s) ended before most cuts")
         try folder.unmountCleanly()
-    }
-
-    static func start(_ arguments: [String]) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: normlabExecutable)
-        p.arguments = arguments
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        return p
     }
 
     struct Figures {

@@ -10,8 +10,7 @@ import Testing
 @Suite struct ReportCLITests {
     static func setUp() throws -> (dir: String, db: String) {
         try #require(FileManager.default.isExecutableFile(atPath: normlabExecutable), "build normlab first")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("normlab-report-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try TempFolder.create("normlab-report")
         try plantedReportRun().write(to: dir + "/f.npy")
         try NPY.write([0, 0, 0] as [Int64], shape: [1, 3], to: dir + "/labels.npy")
         try NPY.write([0, 0, 1] as [Float], shape: [3], to: dir + "/proto.npy")
@@ -24,7 +23,7 @@ import Testing
 
     @Test func reportWritesTextChartsAndImageMaps() throws {
         let (dir, db) = try Self.setUp()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { TempFolder.remove(dir) }
         let plain = try normlab("report", "--db", db, "--run", "p", "-o", dir + "/plain")
         #expect(plain.status == 0, "\(plain.output)")
         let text = try String(contentsOfFile: dir + "/plain/report.txt", encoding: .utf8)
@@ -49,7 +48,7 @@ import Testing
 
     @Test func reportRefusesBadInputAndWritesNothing() throws {
         let (dir, db) = try Self.setUp()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { TempFolder.remove(dir) }
         for (args, message) in [(["--run", "nope"], "unknown run 'nope'"),
                                 (["--run", "p", "--prototype", "999"], "unknown prototype 999"),
                                 (["--run", "p", "--at", "1.5"], "outside [-1, 1]"),
@@ -63,7 +62,7 @@ import Testing
 
     @Test func detectPlotMatchesTheCurve() throws {
         let (dir, db) = try Self.setUp()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        defer { TempFolder.remove(dir) }
         let r = try normlab("detect", "--db", db, "--run", "p", "--prototype", dir + "/proto.npy", "--thresholds", "0.1:0.9:5",
                             "-o", dir + "/c.csv", "--plot", dir + "/c.svg")
         #expect(r.status == 0, "\(r.output)")

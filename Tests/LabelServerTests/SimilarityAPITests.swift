@@ -97,9 +97,8 @@ import Testing
 
     @Test func cliWritesTheMapsAndThePanel() throws {
         try #require(FileManager.default.isExecutableFile(atPath: normlabExecutable), "build normlab first")
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("normlab-sim-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = try TempFolder.create("normlab-sim")
+        defer { TempFolder.remove(dir) }
         let db = dir + "/db.sqlite"
         #expect(try normlab("features", "import", "--db", db, "--dataset", "d", "--run", "sim", Self.fixtures + "/features.npy").status == 0)
         let (_, maps, shape) = try Self.golden()

@@ -15,8 +15,7 @@ final class TestServer: @unchecked Sendable {
     /// Runs: "r" (5 images, 4 channels, 6 high × 8 wide, norm of token (x, y) of image i planted
     /// larger at (2, 2)), "big" (2 images, 48×48).
     static func start(token: String? = nil, maxBodyBytes: Int = 16 * 1024, web: String? = nil) async throws -> TestServer {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("normlab-srv-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = try TempFolder.create("normlab-srv")
         let store = try LabelStore(path: folder + "/db.sqlite")
         try await importRun(store, folder: folder, name: "r", n: 5, c: 4, h: 6, w: 8)
         try await importRun(store, folder: folder, name: "big", n: 2, c: 2, h: 48, w: 48)

@@ -36,17 +36,28 @@ public func normlab(_ args: [String]) throws -> (status: Int32, output: String) 
     return (status, String(decoding: data, as: UTF8.self))
 }
 
-/// Starts the process, reads its output with `read` (before waiting, so a full pipe cannot block
-/// it), and waits for the exit.
-private func launchNormlab<T>(_ arguments: [String], executable: String = normlabExecutable, directory: String? = nil,
-                              stdout: Pipe, stderr: Pipe, read: () -> T) throws -> (Int32, T) {
+/// Starts `normlab arguments…` in the background and returns the running process, for a test that
+/// interrupts, kills or talks to it. `stdout`/`stderr` take a `Pipe` or `FileHandle` (default: discarded);
+/// `environment` is added to this process's.
+public func startNormlab(_ arguments: [String], executable: String = normlabExecutable, directory: String? = nil,
+                         environment: [String: String] = [:],
+                         stdout: Any = FileHandle.nullDevice, stderr: Any = FileHandle.nullDevice) throws -> Process {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     process.arguments = arguments
+    if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
     process.standardOutput = stdout
     process.standardError = stderr
     try process.run()
+    return process
+}
+
+/// Starts the process, reads its output with `read` (before waiting, so a full pipe cannot block
+/// it), and waits for the exit.
+private func launchNormlab<T>(_ arguments: [String], executable: String = normlabExecutable, directory: String? = nil,
+                              stdout: Pipe, stderr: Pipe, read: () -> T) throws -> (Int32, T) {
+    let process = try startNormlab(arguments, executable: executable, directory: directory, stdout: stdout, stderr: stderr)
     let output = read()
     process.waitUntilExit()
     return (process.terminationStatus, output)

@@ -50,6 +50,14 @@ public struct PlantedRun: Sendable {
 
     public var shape: [Int] { [count, channels, height, width] }
 
+    /// Imports the array into a fresh store `<folder>/planted.sqlite` as run `run`, through the same
+    /// import a user runs; the run's features are `store.features(of: run)`.
+    public func importedStore(folder: String, run: String = "planted") async throws -> (store: LabelStore, run: Run) {
+        let store = try LabelStore(path: folder + "/planted.sqlite")
+        try await importRun(into: store, folder: folder, run: run)
+        return (store, try store.run(named: run))
+    }
+
     /// Writes the array as a float32 `.npy` (what `normlab features import` reads).
     public func write(to path: String) throws {
         try NPY.write(values, shape: shape, to: path)

@@ -9,8 +9,6 @@ import Glibc
 
 /// The real `normlab` executable that `swift test` builds next to the test bundle.
 enum Normlab {
-    static var executable: URL { URL(fileURLWithPath: normlabExecutable) }
-
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -29,7 +27,7 @@ enum Normlab {
 final class LabelServer: @unchecked Sendable { // Process is only started and stopped, from the test task
     let port: Int
     let baseURL: String
-    private let process = Process()
+    private let process: Process
     private let log: URL
 
     let token: String?
@@ -40,14 +38,10 @@ final class LabelServer: @unchecked Sendable { // Process is only started and st
         baseURL = "http://127.0.0.1:\(port)"
         log = database.deletingLastPathComponent().appendingPathComponent("serve.log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.executableURL = Normlab.executable
-        process.arguments = ["serve", "--db", database.path, "--host", "127.0.0.1", "--port", "\(port)"]
-        if let token { process.arguments! += ["--token", token] }
+        let output = try FileHandle(forWritingTo: log)
         // From the package root, as a user runs it there: the server finds WebLabeler/ beside it.
-        process.currentDirectoryURL = Normlab.packageRoot
-        process.standardOutput = try FileHandle(forWritingTo: log)
-        process.standardError = process.standardOutput
-        try process.run()
+        process = try startNormlab(["serve", "--db", database.path, "--host", "127.0.0.1", "--port", "\(port)"] + (token.map { ["--token", $0] } ?? []),
+                                   directory: Normlab.packageRoot.path, stdout: output, stderr: output)
         try await waitUntilServing()
     }
 
