@@ -133,16 +133,17 @@ import Testing
 
     /// A client that writes 8 MB before reading gets the 413 (with `Connection: close`) or a reset,
     /// and the server goes on serving. The failure this guards against is a stall: a server that reads
-    /// nothing leaves the client blocked until its 5 s socket timeout. The bound sits below that timeout
-    /// with room for a loaded CI machine (an answer takes milliseconds when idle, 1.9 s was seen under
-    /// the full parallel suite on 2 cores); it is not a speed target.
+    /// nothing (or never answers) leaves the client blocked until its socket timeout, which then fails the
+    /// send or the read with EAGAIN and so the test. The timeout, not a wall-clock bound, is the detector:
+    /// an answer takes milliseconds when idle, but 1.9 s and 5.8 s were seen under the full parallel suite
+    /// on 2 cores (SLURM jobs and extractions running beside it), so a 20 s timeout keeps a starved
+    /// machine from looking like a stalled server.
     @Test func oversizedBodyWrittenBeforeReadingIsAnsweredAndClosed() async throws {
         try await withServer { s in
             let start = Date()
-            let outcome = try await s.http.postAllThenRead("/api/runs/r/images/1/annotations", bodyBytes: 8 << 20)
+            let outcome = try await s.http.postAllThenRead("/api/runs/r/images/1/annotations", bodyBytes: 8 << 20, timeout: 20)
             let seconds = Date().timeIntervalSince(start)
             print("oversized body written before reading: answered after \(String(format: "%.3f", seconds)) s")
-            #expect(seconds < 4, "took \(seconds) s: the server did not answer or close before the client's timeout")
             if case .reply(let reply) = outcome {
                 #expect(reply.status == 413 && reply.headers["connection"] == "close")
             }
