@@ -11,16 +11,9 @@ model=$1; images=${2:-4}; size=${3:-512}
 normlab=$(pwd)/.build/debug/normlab
 work=$(mktemp -d /tmp/normlab-keep-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/images"
-src=Tests/InferenceTests/Fixtures/pipeline/images
-i=0
-while [ $i -lt "$images" ]; do
-  for f in img0.png img1.png img2.png camera_120x90.png chelsea_75x50.png; do
-    [ $i -lt "$images" ] && cp "$src/$f" "$work/images/p$(printf %03d $i).png"; i=$((i + 1))
-  done
-done
+source "$(dirname "$0")/bench_dataset.sh"
 db=$work/k.sqlite
-"$normlab" dataset add --db "$db" bench "$work/images" > /dev/null 2>&1
+bench_dataset "$work" "$images" "$db"
 opts=(--db "$db" --dataset bench --model "$model" --batch-size 1 --resize "$size" --center-crop)
 blocks() { /usr/bin/time -f %O -o "$1" "${@:2}"; }
 
