@@ -4,6 +4,7 @@
 // move data in and out of that layout. All transforms use only 0, ±1 and ±1/2, so the rounding
 // error stays within a few float ulps of direct convolution.
 #include "ckernels.h"
+#include "winograd_rows.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,18 +51,7 @@ void nl_winograd_input(const float *x, long h, long w, long cin, long c0, long c
         float sc = scale ? scale[c] : 1.0f, sh = scale ? shift[c] : 0.0f;
         for (long ty = ty0; ty < ty1; ty++) {
             // Input rows 2ty-1 … 2ty+2, normalised, zero outside the image.
-            for (int i = 0; i < 4; i++) {
-                float *r = rows + i * wp;
-                long iy = 2 * ty - 1 + i;
-                memset(r, 0, sizeof(float) * (size_t)wp);
-                if (iy < 0 || iy >= h) continue;
-                const float *src = plane + iy * w;
-                if (scale) {
-                    nl_affine(src, r + 1, w, sc, sh, silu);
-                } else {
-                    memcpy(r + 1, src, sizeof(float) * (size_t)w);
-                }
-            }
+            for (int i = 0; i < 4; i++) winograd_padded_row(plane, h, w, 2 * ty - 1 + i, wp, sc, sh, scale, silu, rows + i * wp);
             float *out = v + c * nt + (ty - ty0) * tw;
             const float *r0 = rows, *r1 = rows + wp, *r2 = rows + 2 * wp, *r3 = rows + 3 * wp;
             for (long tx = 0; tx < tw; tx++) {

@@ -7,6 +7,7 @@
 //   G  = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
 //   Aᵀ = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
 #include "ckernels.h"
+#include "winograd_rows.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,18 +34,7 @@
 // then Bᵀ applied down the columns: t holds the six transformed rows of length wp.
 static void input_rows(const float *plane, long h, long w, long ty, long wp, float sc, float sh, const float *scale,
                        int silu, float *rows, float *t) {
-    for (int i = 0; i < 6; i++) {
-        float *r = rows + i * wp;
-        long iy = 4 * ty - 1 + i;
-        memset(r, 0, sizeof(float) * (size_t)wp);
-        if (iy < 0 || iy >= h) continue;
-        const float *src = plane + iy * w;
-        if (scale) {
-            nl_affine(src, r + 1, w, sc, sh, silu);
-        } else {
-            memcpy(r + 1, src, sizeof(float) * (size_t)w);
-        }
-    }
+    for (int i = 0; i < 6; i++) winograd_padded_row(plane, h, w, 4 * ty - 1 + i, wp, sc, sh, scale, silu, rows + i * wp);
     for (long j = 0; j < wp; j++) {
         BT_ROWS(rows + j, wp, t[j], t[wp + j], t[2 * wp + j], t[3 * wp + j], t[4 * wp + j], t[5 * wp + j]);
     }
