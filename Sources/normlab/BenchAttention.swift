@@ -29,7 +29,7 @@ struct AttentionBench: ParsableCommand {
             let (t, s, heads, dim) = (d[0], d[1], d[2], d[3])
             let q = try random.floats("q", shape: [t, heads * dim]), k = try random.floats("k", shape: [s, heads * dim])
             let v = try random.floats("v", shape: [s, heads * dim])
-            let run = { (fused: Bool) in _ = attentionForBenchmark(q: q, k: k, v: v, queries: t, keys: s, heads: heads, headDim: dim, fused: fused) }
+            let run = { (fused: Bool) in _ = attentionOnTokenMatrices(q: q, k: k, v: v, queries: t, keys: s, heads: heads, headDim: dim, fused: fused) }
             run(true)
             run(false)
             var fused: [Double] = [], unfused: [Double] = []
